@@ -1,0 +1,25 @@
+"""pytest-uwsgi-lint: lint uWSGI ini files exactly as uWSGI reads them.
+
+The Python API is :func:`lint_paths` and :func:`lint_text`; both return :class:`Finding`
+objects. Importing this package is cheap: the option catalog and the rules load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = ["Finding", "Settings", "Severity", "__version__", "lint_paths", "lint_text"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("lint_paths", "lint_text", "Settings"):
+        from pytest_uwsgi_lint import engine
+
+        return getattr(engine, name)
+    if name in ("Finding", "Severity"):
+        from pytest_uwsgi_lint import findings
+
+        return getattr(findings, name)
+    raise AttributeError(name)

@@ -1,0 +1,47 @@
+"""Which files in a directory are uWSGI configs.
+
+Files named explicitly are always linted. In directories, only ``*.ini`` files that look like
+uWSGI configs are taken, so ``pytest.ini``, ``tox.ini`` and ``alembic.ini`` are left alone. The
+test is deliberately looser than uWSGI's own header match (any case, a BOM, spaces, trailing
+text), because a header uWSGI fails to match is exactly what the linter must report.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+
+from pytest_uwsgi_lint.sources import UnreadableSource, read_source
+
+_UWSGI_HEADER = re.compile(rb"(?im)^(?:\xef\xbb\xbf)?[ \t\r]*\[[ \t]*uwsgi\b")
+_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
+
+
+def looks_like_uwsgi(path: str) -> bool:
+    """Whether the file at ``path`` has something that looks like a ``[uwsgi]`` header."""
+    try:
+        return _UWSGI_HEADER.search(read_source(path)) is not None
+    except UnreadableSource:
+        return True  # report why it cannot be read rather than skip it silently
+
+
+def walk(directory: str) -> Iterator[str]:
+    """``*.ini`` files below ``directory``, sorted, skipping hidden and tool directories."""
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
+        for name in sorted(files):
+            if name.endswith(".ini"):
+                yield os.path.join(root, name)
+
+
+def expand_paths(paths: Sequence[str]) -> Iterator[str]:
+    """Each named file as given; each directory's uWSGI configs."""
+    for path in paths:
+        if path != "-" and os.path.isdir(path):
+            yield from (p for p in walk(path) if looks_like_uwsgi(p))
+        else:
+            yield path
+
+
+__all__ = ["expand_paths", "looks_like_uwsgi", "walk"]

@@ -1,0 +1,194 @@
+"""From a path or bytes to findings: read, model, run the selected rules, apply suppressions.
+
+The CLI, the pytest plugin and the Python API are thin faces over :func:`lint_source`. A rule
+that raises is a bug in the linter: it becomes an ``internal-error`` finding and the run goes
+on with the other rules and files.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from packaging.version import Version
+
+from pytest_uwsgi_lint import catalog, suppression
+from pytest_uwsgi_lint.findings import Finding, Hit, Severity
+from pytest_uwsgi_lint.magic import file_table, first_file_aliases, global_table
+from pytest_uwsgi_lint.model import Config
+from pytest_uwsgi_lint.reader import DEFAULT_SECTION, IniFile, read_ini, split_section_spec
+from pytest_uwsgi_lint.registry import Rule, find_rule, select_rules
+from pytest_uwsgi_lint.sources import UnreadableSource, read_source
+
+INTERNAL_ERROR = "internal-error"
+FILE_UNREADABLE = "file-unreadable"
+UNUSED_SUPPRESSION = "unused-suppression"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to check and against which uWSGI; the same for every face of the linter."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    uwsgi_version: str = catalog.NEWEST_RELEASE
+    fail_on: Severity = Severity.WARNING
+
+    @cached_property
+    def version(self) -> Version:
+        return catalog.parse_version(self.uwsgi_version)
+
+    @cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        return select_rules(self.select, self.ignore)
+
+    def fails(self, finding: Finding) -> bool:
+        return finding.severity.rank >= self.fail_on.rank
+
+
+@dataclass
+class FileReport:
+    """The outcome for one linted source."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    ini: IniFile | None = None
+
+    @property
+    def crashed(self) -> bool:
+        return any(f.name == INTERNAL_ERROR for f in self.findings)
+
+    @property
+    def unreadable(self) -> bool:
+        return any(f.name == FILE_UNREADABLE for f in self.findings)
+
+
+def _finding(rule: Rule, hit: Hit, path: str) -> Finding:
+    return Finding(
+        path=hit.path or path,
+        line=hit.line,
+        column=hit.column,
+        end_line=hit.end_line or hit.line,
+        end_column=hit.end_column or hit.column,
+        code=rule.code,
+        name=rule.name,
+        severity=hit.severity or rule.severity,
+        message=hit.message,
+        fix=hit.fix,
+    )
+
+
+def _meta(name: str, path: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    found = find_rule(name)
+    assert found is not None, name
+    return _finding(found, Hit(message, line, column), path)
+
+
+def magic_table(path: str, section: str, version: str) -> dict[bytes, bytes]:
+    """The ``%`` table uWSGI would use for ``path`` as the first config file it loads."""
+    table = global_table(version)
+    if path == "-":
+        table[b"o"] = b"-"
+        return table
+    per_file = file_table(path, section if section != DEFAULT_SECTION else "")
+    table.update(per_file)
+    table.update(first_file_aliases(per_file))
+    return table
+
+
+def lint_ini(ini: IniFile, settings: Settings) -> list[Finding]:
+    """Run the selected rules over one read file and apply its suppressions."""
+    config = Config(ini.entries, ini, settings.version)
+    raw: list[Finding] = []
+    for rule in settings.rules:
+        if rule.name == UNUSED_SUPPRESSION:
+            continue
+        try:
+            raw.extend(_finding(rule, hit, ini.path) for hit in rule.check(config))
+        except Exception:  # a bug in a rule must not stop the run
+            detail = traceback.format_exc(limit=-1).strip().splitlines()[-1]
+            raw.append(
+                _meta(INTERNAL_ERROR, ini.path, f"rule {rule.name} crashed ({detail}); "
+                      "this is a bug in uwsgi-lint, please report it")
+            )
+    suppressions = suppression.parse(ini)
+    kept = suppression.apply(raw, suppressions, ini.path)
+    selected = {r.name for r in settings.rules} | {r.code for r in settings.rules}
+    if UNUSED_SUPPRESSION in selected:
+        kept.extend(_unused(suppressions, selected, ini.path))
+    return sorted(kept, key=Finding.sort_key)
+
+
+def _unused(
+    suppressions: Iterable[suppression.Suppression], selected: set[str], path: str
+) -> Iterable[Finding]:
+    for item in suppressions:
+        for name in item.names:
+            if name in item.used:
+                continue
+            if find_rule(name) is None:
+                message = f"suppression names `{name}`, which is not a rule"
+            elif name in selected:
+                message = f"suppression of `{name}` is unused: nothing to silence here"
+            else:
+                continue
+            yield _meta(UNUSED_SUPPRESSION, path, message, item.line, item.column)
+
+
+def lint_bytes(
+    data: bytes, path: str, section: str = DEFAULT_SECTION, settings: Settings | None = None
+) -> FileReport:
+    """Lint config bytes that came from ``path`` (used for messages and ``%`` magic)."""
+    settings = settings or Settings()
+    table = magic_table(path, section, str(settings.uwsgi_version))
+    ini = read_ini(data, path, section, table)
+    return FileReport(path, lint_ini(ini, settings), ini)
+
+
+def lint_source(spec: str, settings: Settings | None = None) -> FileReport:
+    """Lint ``file.ini`` or ``file.ini:section``; never raises for anything the file holds."""
+    settings = settings or Settings()
+    path, section = split_spec(spec)
+    try:
+        data = read_source(path)
+    except UnreadableSource as error:
+        return FileReport(path, [_meta(FILE_UNREADABLE, path, f"{path} {error}")])
+    return lint_bytes(data, path, section, settings)
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    """A path as given, unless it does not exist and ends in ``:section`` (uWSGI's syntax)."""
+    if spec == "-" or os.path.lexists(spec) or ":" not in spec:
+        return spec, DEFAULT_SECTION
+    return split_section_spec(spec)
+
+
+def lint_text(text: str, settings: Settings | None = None, path: str = "<string>") -> list[Finding]:
+    """Lint a config given as text, e.g. uwsgiconf's ``Section.as_configuration().format()``."""
+    return lint_bytes(text.encode("utf-8", "surrogateescape"), path, settings=settings).findings
+
+
+def lint_paths(paths: Sequence[str], settings: Settings | None = None) -> list[Finding]:
+    """Lint files (``file.ini[:section]``) and directories (their uWSGI ``*.ini`` files)."""
+    from pytest_uwsgi_lint.discovery import expand_paths
+
+    settings = settings or Settings()
+    findings: list[Finding] = []
+    for spec in expand_paths(paths):
+        findings.extend(lint_source(spec, settings).findings)
+    return findings
+
+
+__all__ = [
+    "FileReport",
+    "Settings",
+    "lint_bytes",
+    "lint_ini",
+    "lint_paths",
+    "lint_source",
+    "lint_text",
+    "split_spec",
+]

@@ -1,0 +1,88 @@
+"""What a rule reports, and where."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_uwsgi_lint.reader import Entry
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe, for thresholds."""
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A problem a rule found, before the engine stamps it with the rule's identity.
+
+    ``path`` defaults to the linted file; ``severity`` overrides the rule's default where the
+    same mistake is worse in context (an unknown key under ``strict`` stops uWSGI).
+    """
+
+    message: str
+    line: int
+    column: int = 1
+    end_line: int = 0
+    end_column: int = 0
+    fix: str | None = None
+    severity: Severity | None = None
+    path: str | None = None
+
+    @classmethod
+    def at(cls, entry: Entry, message: str, **extra: Any) -> Hit:
+        """A hit covering the whole option line(s) of ``entry``."""
+        last_line = entry.raw.rsplit(b"\n", 1)[-1].rstrip(b"\r")
+        return cls(
+            message,
+            line=entry.line,
+            column=entry.column,
+            end_line=entry.end_line,
+            end_column=len(last_line.decode("utf-8", "replace")) + 1,
+            path=entry.path,
+            **extra,
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reported problem, as every output format shows it."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    fix: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+
+__all__ = ["Finding", "Hit", "Severity"]

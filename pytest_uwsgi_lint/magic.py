@@ -1,0 +1,156 @@
+"""uWSGI's ``%`` magic pass, run over a whole file before it is split into lines.
+
+uWSGI (``magic_sub`` in ``core/utils.c``) replaces ``%`` plus *any* byte with a table value that
+defaults to the empty string, so unknown ``%X`` pairs vanish and a ``%`` at the end of a line eats
+the newline. This module reproduces that byte for byte and records every substitution, so that
+rules can say what the author wrote and what uWSGI read.
+"""
+
+from __future__ import annotations
+
+import getpass
+import grp
+import os
+import re
+import socket
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_PERCENT_PAIR = re.compile(rb"%(.?)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class MagicEvent:
+    """One ``%X`` pair that the magic pass replaced, at 1-based ``line`` and ``column``."""
+
+    line: int
+    column: int
+    char: bytes
+    replacement: bytes
+
+
+def _djb33x_hex(data: bytes) -> bytes:
+    """uWSGI's path hash: ``char`` is signed there, and the hex is of the little-endian bytes."""
+    value = 5381
+    for byte in data:
+        value = ((value * 33) ^ ((byte - 256) if byte > 127 else byte)) & 0xFFFFFFFF
+    return value.to_bytes(4, "little").hex().upper().encode()
+
+
+def _hostname() -> bytes:
+    return socket.gethostname().encode(errors="surrogateescape")
+
+
+def _user_and_group() -> dict[bytes, bytes]:
+    uid, gid = os.getuid(), os.getgid()
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(uid)
+    try:
+        group = grp.getgrgid(gid).gr_name
+    except KeyError:
+        group = str(gid)
+    return {
+        b"u": str(uid).encode(),
+        b"U": user.encode(errors="surrogateescape"),
+        b"g": str(gid).encode(),
+        b"G": group.encode(errors="surrogateescape"),
+    }
+
+
+def global_table(uwsgi_version: str) -> dict[bytes, bytes]:
+    """The values uWSGI sets once at start-up (``uwsgi_setup``), taken from this machine."""
+    now = time.time()
+    table = {
+        b"v": os.getcwd().encode(errors="surrogateescape"),
+        b"h": _hostname(),
+        b"t": str(int(now)).encode(),
+        b"T": str(int(now * 1_000_000)).encode(),
+        b"V": uwsgi_version.encode(),
+        b"k": str(os.cpu_count() or 1).encode(),
+        b"[": b"\x1b",
+        b"b": b"uwsgi",
+    }
+    table.update(_user_and_group())
+    return table
+
+
+def file_table(path: str, section: str) -> dict[bytes, bytes]:
+    """The per-file values of ``config_magic_table_fill`` for a config read from ``path``."""
+    given = os.fsencode(path)
+    table: dict[bytes, bytes] = {b"o": given, b"x": section.encode(errors="surrogateescape")}
+    if os.path.islink(path):
+        full = given if given.startswith(b"/") else os.fsencode(os.getcwd()) + b"/" + given
+    else:
+        full = os.fsencode(os.path.realpath(path))
+    directory, _, name = full.rpartition(b"/")
+    table[b"p"] = full
+    table[b"s"] = name
+    table[b"d"] = directory + b"/"
+    table[b"j"] = _djb33x_hex(full)
+    try:
+        table[b"i"] = str(os.lstat(path).st_ino).encode()
+    except OSError:
+        pass
+    table[b"c"] = directory.rpartition(b"/")[2]
+    stem, dot, extension = name.rpartition(b".")
+    table[b"e"] = extension if dot else b""
+    table[b"n"] = stem if dot else name
+    for index, part in enumerate([p for p in directory.split(b"/") if p][:10]):
+        table[str(index).encode()] = part
+    return table
+
+
+def first_file_aliases(table: Mapping[bytes, bytes]) -> dict[bytes, bytes]:
+    """``%O %D …``: the same values for the first config file uWSGI loaded."""
+    return {upper: table[lower] for lower, upper in _FIRST_ROUND.items() if lower in table}
+
+
+_FIRST_ROUND = {b"o": b"O", b"d": b"D", b"s": b"S", b"p": b"P", b"c": b"C", b"e": b"E",
+                b"n": b"N", b"x": b"X", b"i": b"I", b"j": b"J"}
+
+
+def substitute(data: bytes, table: Mapping[bytes, bytes]) -> tuple[bytes, list[MagicEvent], list[int]]:
+    """Apply the magic pass to ``data``.
+
+    Returns the substituted buffer, the substitutions made, and the 1-based original line
+    numbers whose newline a ``%`` swallowed (so two source lines became one).
+    """
+    if b"%" not in data:
+        return data, [], []
+    events: list[MagicEvent] = []
+    joined: list[int] = []
+    out: list[bytes] = []
+    last = 0
+    line = 1
+    line_start = 0
+    scanned = 0
+    for match in _PERCENT_PAIR.finditer(data):
+        start = match.start()
+        newlines = data.count(b"\n", scanned, start)
+        if newlines:
+            line += newlines
+            line_start = data.rfind(b"\n", scanned, start) + 1
+        char = match.group(1)
+        if char == b"%":
+            replacement = b"%"
+        elif char == b"(":
+            replacement = b"%("
+        else:
+            replacement = table.get(char, b"")
+        out.append(data[last:start])
+        out.append(replacement)
+        events.append(MagicEvent(line, start - line_start + 1, char, replacement))
+        if char == b"\n":
+            joined.append(line)
+            line += 1
+            line_start = match.end()
+        scanned = match.end()
+        last = match.end()
+    out.append(data[last:])
+    return b"".join(out), events, joined
+
+
+__all__ = ["MagicEvent", "file_table", "first_file_aliases", "global_table", "substitute"]

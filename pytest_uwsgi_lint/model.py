@@ -1,0 +1,98 @@
+"""The option model: the effective configuration of one uWSGI instance.
+
+``Config`` keeps every entry in export order and answers alias-aware questions the way uWSGI's
+handlers would: the last occurrence of a scalar wins, lists accumulate, flags are true unless
+the text is ``false``/``off``/``no``/``0``, integers go through ``atoi``. The raw text is always
+kept beside the converted value, so a rule can say "you wrote X, uWSGI reads Y".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from packaging.version import Version
+
+from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.reader import Entry, IniFile
+from pytest_uwsgi_lint.values import atoi, uwsgi_true
+
+if TYPE_CHECKING:
+    from pytest_uwsgi_lint.master_process import MasterProcess
+
+
+class Config:
+    """The options uWSGI will see, in order, with typed, alias-aware accessors."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        source: IniFile,
+        version: Version | None = None,
+    ) -> None:
+        self.entries = list(entries)
+        self.source = source
+        self.version = version or catalog.parse_version(catalog.NEWEST_RELEASE)
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[Entry]]:
+        """Entries grouped under the canonical name of their alias group."""
+        groups: dict[str, list[Entry]] = {}
+        for entry in self.entries:
+            groups.setdefault(canonical_name(entry.key), []).append(entry)
+        return groups
+
+    def all(self, name: str) -> list[Entry]:
+        """Every occurrence of ``name`` or one of its aliases, in order."""
+        return self._by_name.get(canonical_name(name), [])
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and bool(self.all(name))
+
+    def last(self, name: str) -> Entry | None:
+        """The occurrence uWSGI applies for a scalar option (the last one)."""
+        found = self.all(name)
+        return found[-1] if found else None
+
+    def first(self, name: str) -> Entry | None:
+        """The occurrence a ``%(name)`` placeholder resolves to (the first one)."""
+        found = self.all(name)
+        return found[0] if found else None
+
+    def flag(self, name: str) -> bool:
+        """A boolean option as ``uwsgi_opt_true`` leaves it; absent means off."""
+        entry = self.last(name)
+        return entry is not None and uwsgi_true(entry.value)
+
+    def integer(self, name: str, default: int = 0) -> int:
+        """An integer option as ``atoi`` reads its last occurrence."""
+        entry = self.last(name)
+        return default if entry is None else atoi(entry.value)
+
+    def known(self) -> Iterator[tuple[Entry, catalog.Option]]:
+        """Entries whose key is an option of some uWSGI version, with their catalog record."""
+        for entry in self.entries:
+            option = catalog.lookup(entry.key)
+            if option is not None:
+                yield entry, option
+
+    @cached_property
+    def master_process(self) -> MasterProcess:
+        """The master-process view, named after uwsgiconf's ``MasterProcess``."""
+        from pytest_uwsgi_lint.master_process import MasterProcess
+
+        return MasterProcess.from_config(self)
+
+
+def canonical_name(key: str) -> str:
+    """The alias group's stable name, or the key itself when it is not an option."""
+    option = catalog.lookup(key)
+    return key if option is None else option.canonical
+
+
+__all__ = ["Config", "canonical_name"]

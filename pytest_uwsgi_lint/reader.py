@@ -1,0 +1,197 @@
+"""A byte-level port of uWSGI's ini reader (``core/ini.c`` in 2.0.30).
+
+uWSGI has no quoting, no inline comments and no continuation lines; it splits on ``\\n`` only,
+strips only space, tab and CR, takes any line starting with ``[`` as a header by dropping its
+last byte, and splits options at the first ``=``. The ``%`` magic pass runs on the whole buffer
+first. Every classified line keeps its source line span and raw bytes, so rules can point at
+what the author wrote and say what uWSGI read.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from pytest_uwsgi_lint.magic import MagicEvent, substitute
+
+DEFAULT_SECTION = "uwsgi"
+_BLANKS = b" \t\r"
+BOM = b"\xef\xbb\xbf"
+
+
+def decode(raw: bytes) -> str:
+    """Bytes to text without losing anything: invalid UTF-8 survives as surrogates."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    """The inverse of :func:`decode`."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+class LineKind(enum.Enum):
+    BLANK = "blank"
+    COMMENT = "comment"
+    HEADER = "header"
+    OPTION = "option"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line as uWSGI classified it, after the magic pass.
+
+    ``line``/``end_line`` are 1-based source lines (they differ when a ``%`` swallowed a
+    newline); ``column`` is where the content starts; ``text`` is the stripped line;
+    ``section`` is the section it belongs to (for a header: the name it opens).
+    """
+
+    kind: LineKind
+    line: int
+    end_line: int
+    column: int
+    text: str
+    section: str
+    key: str = ""
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One option of the asked section, in file order, as uWSGI exports it."""
+
+    key: str
+    value: str
+    path: str
+    line: int
+    end_line: int
+    column: int
+    raw: bytes
+
+
+@dataclass
+class IniFile:
+    """What uWSGI reads from one file for one section, with everything a rule may need."""
+
+    path: str
+    section: str
+    data: bytes
+    lines: list[Line] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    magic: list[MagicEvent] = field(default_factory=list)
+    joined_lines: list[int] = field(default_factory=list)
+    nul_lines: list[int] = field(default_factory=list)
+
+    @property
+    def section_found(self) -> bool:
+        """uWSGI's ``got_section``: at least one option line in the asked section."""
+        return bool(self.entries)
+
+    @property
+    def cr_only(self) -> bool:
+        """A file with CR line ends and no LF: uWSGI sees one single line."""
+        return b"\r" in self.data.strip(_BLANKS) and b"\n" not in self.data
+
+    @property
+    def starts_with_bom(self) -> bool:
+        return self.data.startswith(BOM)
+
+    def header(self) -> Line | None:
+        """The first header line that opens the asked section, if any."""
+        for line in self.lines:
+            if line.kind is LineKind.HEADER and line.section == self.section:
+                return line
+        return None
+
+    @cached_property
+    def source(self) -> list[bytes]:
+        """The raw source lines, split on LF only as uWSGI does (CR kept)."""
+        return self.data.split(b"\n")
+
+    def source_lines(self, first: int, last: int) -> bytes:
+        """Raw source bytes of lines ``first``..``last`` (1-based, inclusive), without LF."""
+        return b"\n".join(self.source[first - 1 : last])
+
+
+def split_section_spec(spec: str) -> tuple[str, str]:
+    """``file.ini:section`` the way uWSGI splits it: at the last ``:``; empty means ``uwsgi``."""
+    path, colon, section = spec.rpartition(":")
+    if not colon:
+        return spec, DEFAULT_SECTION
+    return path, section or DEFAULT_SECTION
+
+
+def _line_spans(count: int, joined: list[int], total: int) -> list[tuple[int, int]]:
+    """Map each line of the substituted buffer to its source line span."""
+    if not joined:
+        return [(n, n) for n in range(1, count + 1)]
+    swallowed = set(joined)
+    spans = []
+    start = 1
+    for _ in range(count):
+        end = start
+        while end in swallowed and end < total:
+            end += 1
+        spans.append((start, end))
+        start = end + 1
+    return spans
+
+
+def read_ini(
+    data: bytes,
+    path: str = "<string>",
+    section: str = DEFAULT_SECTION,
+    magic_table: Mapping[bytes, bytes] | None = None,
+) -> IniFile:
+    """Read ``data`` as uWSGI reads an ini file and select ``section``. Never raises."""
+    result = IniFile(path=path, section=section, data=data)
+    text, result.magic, result.joined_lines = substitute(data, magic_table or {})
+    raw_lines = text.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    total = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    spans = _line_spans(len(raw_lines), result.joined_lines, max(total, 1))
+    asked = section
+    current = ""
+    for raw, (first, last) in zip(raw_lines, spans):
+        if b"\0" in raw:
+            result.nul_lines.append(first)
+            raw = raw.split(b"\0", 1)[0]
+        stripped = raw.strip(_BLANKS)
+        column = len(raw) - len(raw.lstrip(_BLANKS)) + 1
+        if not stripped:
+            result.lines.append(Line(LineKind.BLANK, first, last, column, "", current))
+            continue
+        first_byte = stripped[:1]
+        if first_byte == b"[":
+            current = decode(stripped[1:-1])
+            result.lines.append(Line(LineKind.HEADER, first, last, column, decode(stripped), current))
+        elif first_byte in (b";", b"#"):
+            result.lines.append(Line(LineKind.COMMENT, first, last, column, decode(stripped), current))
+        else:
+            key_raw, _, value_raw = stripped.partition(b"=")
+            key = decode(key_raw.rstrip(_BLANKS))
+            value = decode(value_raw.strip(_BLANKS))
+            result.lines.append(
+                Line(LineKind.OPTION, first, last, column, decode(stripped), current, key, value)
+            )
+            if current == asked:
+                result.entries.append(
+                    Entry(key, value, path, first, last, column, result.source_lines(first, last))
+                )
+    return result
+
+
+__all__ = [
+    "BOM",
+    "DEFAULT_SECTION",
+    "Entry",
+    "IniFile",
+    "Line",
+    "LineKind",
+    "decode",
+    "encode",
+    "read_ini",
+    "split_section_spec",
+]

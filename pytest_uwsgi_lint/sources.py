@@ -1,0 +1,83 @@
+"""Reading config bytes without ever blocking, following a device, or exhausting memory.
+
+uWSGI happily reads a FIFO (and waits for a writer); the linter must not. Only regular files
+are opened, non-blocking, with the type checked again on the open descriptor, and never more
+than a bound of bytes is read.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+
+MAX_BYTES = 10 * 1024 * 1024
+
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a directory",
+}
+
+
+class UnreadableSource(Exception):
+    """A config that cannot be read; the message says why, in the user's terms."""
+
+
+def _not_regular(mode: int) -> str:
+    kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    return f"is {kind}, not a regular file; it was not read"
+
+
+def _explain(path: str, error: OSError) -> str:
+    if error.errno == errno.ENOENT:
+        if os.path.islink(path):
+            return "is a broken symbolic link"
+        return "does not exist"
+    if error.errno == errno.ELOOP:
+        return "is a symbolic link that loops"
+    if error.errno == errno.EACCES:
+        return "cannot be read: permission denied"
+    return f"cannot be read: {error.strerror or error}"
+
+
+def read_source(path: str, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of the config at ``path`` (``-`` is standard input)."""
+    if path == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise UnreadableSource(f"standard input is larger than {limit} bytes; it was not read")
+        return data
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableSource(_not_regular(info.st_mode))
+        if info.st_size > limit:
+            raise UnreadableSource(f"is larger than {limit} bytes; it was not read")
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, flags)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise UnreadableSource(_not_regular(os.fstat(fd).st_mode))
+            chunks = []
+            remaining = limit + 1
+            while remaining > 0:
+                chunk = os.read(fd, min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+        finally:
+            os.close(fd)
+    except OSError as error:
+        raise UnreadableSource(_explain(path, error)) from None
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise UnreadableSource(f"is larger than {limit} bytes; it was not read")
+    return data
+
+
+__all__ = ["MAX_BYTES", "UnreadableSource", "read_source"]

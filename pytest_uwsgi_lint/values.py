@@ -1,0 +1,58 @@
+"""uWSGI's own conversions of option text, so rules judge values as uWSGI will."""
+
+from __future__ import annotations
+
+_C_SPACE = " \t\n\v\f\r"
+_FALSE_WORDS = frozenset({"false", "off", "no"})
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+_ULONG_MAX = 2**64 - 1
+
+
+def uwsgi_true(text: str) -> bool:
+    """``uwsgi_opt_true``: only ``false``/``off``/``no`` (any case) and exactly ``0`` are false."""
+    return not (text.lower() in _FALSE_WORDS or text == "0")
+
+
+def is_boolean_word(text: str) -> bool:
+    """Whether the value says what it means: a recognised false word or a plain true word."""
+    return not uwsgi_true(text) or text.lower() in ("true", "on", "yes", "1", "")
+
+
+def _leading_number(text: str) -> tuple[int, str]:
+    """Sign and digits after C whitespace, as ``strtol`` scans them (base 10)."""
+    stripped = text.lstrip(_C_SPACE)
+    sign = 1
+    if stripped[:1] in ("+", "-"):
+        sign = -1 if stripped[0] == "-" else 1
+        stripped = stripped[1:]
+    digits = ""
+    for char in stripped:
+        if "0" <= char <= "9":
+            digits += char
+        else:
+            break
+    return sign * int(digits or "0"), digits
+
+
+def atoi(text: str) -> int:
+    """glibc ``atoi``: ``strtol`` clamped to ``long``, then truncated to a 32-bit ``int``."""
+    value = max(_LONG_MIN, min(_LONG_MAX, _leading_number(text)[0]))
+    value &= 0xFFFFFFFF
+    return value - 2**32 if value > _INT_MAX else value
+
+
+def strtoul(text: str) -> int:
+    """glibc ``strtoul`` in base 10: a minus sign negates modulo 2**64, overflow clamps."""
+    value, digits = _leading_number(text)
+    if abs(value) > _ULONG_MAX:
+        return _ULONG_MAX
+    return value % 2**64 if digits else 0
+
+
+def is_plain_integer(text: str) -> bool:
+    """Digits only, so ``atoi`` reads exactly what was written."""
+    return text.isascii() and text.isdigit()
+
+
+__all__ = ["atoi", "is_boolean_word", "is_plain_integer", "strtoul", "uwsgi_true"]

@@ -1,0 +1,50 @@
+'''master-not-enabled: the instance runs without its master process.'''
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.model import Config
+from pytest_uwsgi_lint.registry import rule
+
+
+@rule("UWM001", "master-not-enabled", Severity.WARNING, tags=("availability",))
+def check(config: Config) -> Iterable[Hit]:
+    """
+    ## What it does
+    Flags a config that neither sets `master` nor uses any option that switches the master
+    process on.
+
+    ## Why is this bad?
+    Without the master, nobody respawns a dead worker, and `harakiri`, `max-requests`,
+    `reload-on-rss`, crons, attached daemons and graceful reloads do nothing. uWSGI only
+    prints a warning at start-up. The uWSGI docs recommend always enabling it.
+
+    ## Example
+    ```ini
+    [uwsgi]
+    module = app:application
+    processes = 4
+    ```
+
+    ## Use instead
+    ```ini
+    [uwsgi]
+    master = true
+    module = app:application
+    processes = 4
+    ```
+    """
+    master = config.master_process
+    if master.enabled or master.explicit is not None:
+        return
+    header = config.source.header()
+    if config.entries and header is not None:
+        yield Hit(
+            "the master process is not enabled: dead workers are not respawned and "
+            "harakiri, max-requests, crons and daemons do nothing",
+            line=header.line,
+            column=header.column,
+            fix="add `master = true`",
+        )
