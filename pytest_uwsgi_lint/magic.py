@@ -8,6 +8,7 @@ rules can say what the author wrote and what uWSGI read.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import grp
 import os
@@ -90,10 +91,8 @@ def file_table(path: str, section: str) -> dict[bytes, bytes]:
     table[b"s"] = name
     table[b"d"] = directory + b"/"
     table[b"j"] = _djb33x_hex(full)
-    try:
+    with contextlib.suppress(OSError):
         table[b"i"] = str(os.lstat(path).st_ino).encode()
-    except OSError:
-        pass
     table[b"c"] = directory.rpartition(b"/")[2]
     stem, dot, extension = name.rpartition(b".")
     table[b"e"] = extension if dot else b""
@@ -112,7 +111,9 @@ _FIRST_ROUND = {b"o": b"O", b"d": b"D", b"s": b"S", b"p": b"P", b"c": b"C", b"e"
                 b"n": b"N", b"x": b"X", b"i": b"I", b"j": b"J"}
 
 
-def substitute(data: bytes, table: Mapping[bytes, bytes]) -> tuple[bytes, list[MagicEvent], list[int]]:
+def substitute(
+    data: bytes, table: Mapping[bytes, bytes]
+) -> tuple[bytes, list[MagicEvent], list[int]]:
     """Apply the magic pass to ``data``.
 
     Returns the substituted buffer, the substitutions made, and the 1-based original line

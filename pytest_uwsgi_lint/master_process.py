@@ -34,10 +34,7 @@ class MasterProcess:
         implied = tuple(
             entry for entry, option in config.known() if option.implies_master
         )
-        if explicit is not None:
-            enabled = uwsgi_true(explicit.value)
-        else:
-            enabled = bool(implied)
+        enabled = uwsgi_true(explicit.value) if explicit is not None else bool(implied)
         name = config.last("procname-master")
         return cls(
             enabled=enabled,

@@ -166,9 +166,9 @@ def read_ini(
         first_byte = stripped[:1]
         if first_byte == b"[":
             current = decode(stripped[1:-1])
-            result.lines.append(Line(LineKind.HEADER, first, last, column, decode(stripped), current))
+            kind = LineKind.HEADER
         elif first_byte in (b";", b"#"):
-            result.lines.append(Line(LineKind.COMMENT, first, last, column, decode(stripped), current))
+            kind = LineKind.COMMENT
         else:
             key_raw, _, value_raw = stripped.partition(b"=")
             key = decode(key_raw.rstrip(_BLANKS))
@@ -180,6 +180,8 @@ def read_ini(
                 result.entries.append(
                     Entry(key, value, path, first, last, column, result.source_lines(first, last))
                 )
+            continue
+        result.lines.append(Line(kind, first, last, column, decode(stripped), current))
     return result
 
 

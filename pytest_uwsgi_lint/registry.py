@@ -113,8 +113,8 @@ def _matches(candidate: Rule, selector: str) -> bool:
     return (
         selector == "ALL"
         or selector == candidate.name
-        or candidate.code.startswith(selector.upper())
-        and selector.upper().startswith("UW")
+        or (candidate.code.startswith(selector.upper())
+        and selector.upper().startswith("UW"))
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 _C_SPACE = " \t\n\v\f\r"
 _FALSE_WORDS = frozenset({"false", "off", "no"})
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_INT_MAX = 2**31 - 1
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 _ULONG_MAX = 2**64 - 1
 
