@@ -59,7 +59,12 @@ class Line:
 
 @dataclass(frozen=True)
 class Entry:
-    """One option of the asked section, in file order, as uWSGI exports it."""
+    """One option of the asked section, in file order, as uWSGI exports it.
+
+    The loader fills the last two: ``chain`` names the ``file:line`` include lines that led
+    here (outermost first), and ``condition`` the logic block whose outcome the linter could
+    not know (empty when the option certainly applies).
+    """
 
     key: str
     value: str
@@ -68,6 +73,8 @@ class Entry:
     end_line: int
     column: int
     raw: bytes
+    chain: tuple[str, ...] = ()
+    condition: str = ""
 
 
 @dataclass
