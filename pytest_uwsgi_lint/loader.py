@@ -1,0 +1,380 @@
+"""Follow what uWSGI follows — ``ini``, ``include``, ``inherit``, ``config``, logic blocks,
+``set``/``set-placeholder`` and the ``$()``/``@()``/``%()`` passes — without running anything.
+
+This mirrors uWSGI 2.0.30's start-up timeline (``core/uwsgi.c`` ``uwsgi_setup``): each file is
+magic-substituted and parsed, and every option is exported in order; immediate options (the
+loaders, ``set``, logic openers) act at once; then the three expansion passes run over the
+options that are not configured yet; last, ``inherit`` files are appended, unexpanded.
+
+Anything that would execute, fetch or block is never done: scheme sources (``exec://``,
+``http://``, ...), stdin, ``@(exec://...)``, non-regular files, unknowable logic conditions.
+They become :class:`LoadEvent` records for the rules, and an option whose logic block cannot be
+decided is kept with its ``condition`` so rules do not report it as certain.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.magic import file_table, first_file_aliases, global_table
+from pytest_uwsgi_lint.placeholders import ExpansionLoop, apply_pass, manage_placeholder
+from pytest_uwsgi_lint.reader import DEFAULT_SECTION, Entry, IniFile, read_ini
+from pytest_uwsgi_lint.sources import UnreadableSource, read_source
+from pytest_uwsgi_lint.values import atoi
+
+MAX_DEPTH = 32
+MAX_FOR_ITEMS = 10_000
+SCHEMES = ("exec", "http", "https", "call", "callint", "fd", "data", "sym", "section", "emperor")
+EXECUTING_SCHEMES = ("exec", "call", "callint")
+TERMINATORS = frozenset({"end", "endfor", "endif", "end-if", "end-for"})
+_SETTERS = frozenset({"set", "set-placeholder", "set-ph"})
+_OTHER_FORMATS = (".xml", ".yaml", ".yml", ".json", ".js")
+
+
+def scheme_of(source: str) -> str:
+    """The URL scheme uWSGI would dispatch ``source`` to, or ``""`` for a plain path."""
+    name, sep, _ = source.partition("://")
+    return name if sep and name in SCHEMES else ""
+
+
+@dataclass(frozen=True)
+class LoadEvent:
+    """Something the loader met that a rule reports: ``kind`` names that rule."""
+
+    kind: str
+    entry: Entry
+    detail: str
+
+
+@dataclass
+class Exported:
+    """One option in uWSGI's export list, with the state its passes depend on."""
+
+    entry: Entry
+    configured: bool
+    inherited: bool
+
+
+@dataclass
+class Block:
+    """An open logic block: the values each option inside is exported with."""
+
+    opener: Entry
+    items: list[str | None]
+    condition: str
+
+
+@dataclass
+class Loaded:
+    """The configuration uWSGI will run, with every file read and every event met."""
+
+    entries: list[Entry]
+    files: list[IniFile]
+    events: list[LoadEvent]
+
+
+@dataclass
+class _Frame:
+    key: tuple[str, str]
+    chain: tuple[str, ...]
+
+
+@dataclass
+class Loader:
+    """One uWSGI start-up, emulated. ``env`` holds the variables the user declared; any other
+    ``$(VAR)`` or ``if-env`` stays unknown rather than taking this machine's value, unless
+    ``env_complete`` says the declared variables are the whole environment."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    env_complete: bool = False
+    uwsgi_version: str = catalog.NEWEST_RELEASE
+    exported: list[Exported] = field(default_factory=list)
+    files: list[IniFile] = field(default_factory=list)
+    events: list[LoadEvent] = field(default_factory=list)
+    block: Block | None = None
+    last_file: str | None = None
+    stack: list[_Frame] = field(default_factory=list)
+    pending_inherits: list[Entry] = field(default_factory=list)
+    inheriting: bool = False
+    first_round: dict[bytes, bytes] = field(default_factory=dict)
+
+    # -- reading files -------------------------------------------------------------------
+
+    def load_top(self, data: bytes, path: str, section: str) -> Loaded:
+        """Load the top-level config (already read) and everything it pulls in."""
+        self.stack.append(_Frame((os.path.realpath(path), section), ()))
+        self._parse(data, path, section, chain=())
+        self.stack.pop()
+        if self.block is not None:
+            self._event("logic-block-unclosed", self.block.opener, self.block.condition)
+        self._expand()
+        self._inherit()
+        return Loaded([e.entry for e in self.exported], self.files, self.events)
+
+    def _event(self, kind: str, entry: Entry, detail: str) -> None:
+        self.events.append(LoadEvent(kind, entry, detail))
+
+    def _table(self, path: str, section: str) -> dict[bytes, bytes]:
+        table = global_table(self.uwsgi_version)
+        if path == "-":
+            table[b"o"] = b"-"
+            return table
+        per_file = file_table(path, section if section != DEFAULT_SECTION else "")
+        if not self.first_round:
+            self.first_round = first_file_aliases(per_file)
+        table.update(per_file)
+        table.update(self.first_round)
+        return table
+
+    def _parse(self, data: bytes, path: str, section: str, chain: tuple[str, ...]) -> None:
+        ini = read_ini(data, path, section, self._table(path, section))
+        self.files.append(ini)
+        self.last_file = path
+        for entry in ini.entries:
+            self._export(replace(entry, chain=chain), routed=False)
+
+    def _resolve(self, source: str, via: Entry) -> str | None:
+        """A path relative to uWSGI's working directory, with the config's folder as a
+        fallback the user is told about; None (and an event) when found in neither."""
+        if os.path.isabs(source) or os.path.lexists(source):
+            return source
+        beside = os.path.join(os.path.dirname(via.path), source)
+        if os.path.lexists(beside):
+            self._event("include-relative-path", via, source)
+            return beside
+        self._event("include-not-found", via, source)
+        return None
+
+    def _not_read(self, source: str, via: Entry) -> bool:
+        """Scheme sources and stdin are reported, never read (``exec://`` runs a shell)."""
+        scheme = scheme_of(source)
+        if not scheme and source != "-":
+            return False
+        self._event("config-source-not-read", via, source)
+        if scheme in EXECUTING_SCHEMES:
+            self._event("exec-in-config", via, source)
+        return True
+
+    def _follow(self, source: str, via: Entry, how: str) -> None:
+        """``ini``/``include``/``inherit``/``config`` = ``source``, as uWSGI dispatches it:
+        ``ini`` always parses ini, ``config`` only plugin configurators (``.lua``, ``.js``),
+        the others by extension."""
+        if self._not_read(source, via):
+            return
+        if how == "config":
+            kind = "config-source-not-read" if source.endswith((".lua", ".js")) else (
+                "include-not-found")
+            self._event(kind, via, source)
+            return
+        if how != "ini":
+            if source.endswith(_OTHER_FORMATS):
+                self._event("config-source-not-read", via, source)
+                return
+            if not source.endswith(".ini"):
+                head, colon, _ = source.rpartition(":")
+                kind = "include-section-unsupported" if colon and head.endswith(".ini") else (
+                    "include-not-found")
+                self._event(kind, via, source)
+                return
+        path, colon, section = source.rpartition(":")
+        if not colon:
+            path, section = source, DEFAULT_SECTION
+        section = section or DEFAULT_SECTION
+        if colon and not path:
+            if self.last_file is None:
+                self._event("include-not-found", via, source)
+                return
+            path = self.last_file
+        else:
+            resolved = self._resolve(path, via)
+            if resolved is None:
+                return
+            path = resolved
+        self._load_file(path, section, via)
+
+    def _load_file(self, path: str, section: str, via: Entry) -> None:
+        key = (os.path.realpath(path), section)
+        chain = (*via.chain, f"{via.path}:{via.line}")
+        if any(frame.key == key for frame in self.stack):
+            self._event("include-cycle", via, path)
+            return
+        if len(self.stack) >= MAX_DEPTH:
+            self._event("include-too-deep", via, path)
+            return
+        try:
+            data = read_source(path)
+        except UnreadableSource as error:
+            self._event("include-not-found", via, f"{path} {error}")
+            return
+        self.stack.append(_Frame(key, chain))
+        try:
+            self._parse(data, path, section, chain)
+        finally:
+            self.stack.pop()
+
+    # -- exporting options ---------------------------------------------------------------
+
+    def _export(self, entry: Entry, routed: bool) -> None:
+        """``add_exported_option_do``: route through an open logic block, then append and
+        run what is immediate."""
+        if not routed:
+            if entry.key in TERMINATORS:
+                self.block = None
+            elif self.block is not None:
+                self._route(entry, self.block)
+                return
+        option = catalog.lookup(entry.key)
+        immediate = option is not None and option.immediate
+        self.exported.append(Exported(entry, immediate, self.inheriting))
+        if immediate and option is not None:
+            self._immediate(entry, option)
+
+    def _route(self, entry: Entry, block: Block) -> None:
+        for item in block.items:
+            value = entry.value if item is None else entry.value.replace("%(_)", item)
+            condition = entry.condition or block.condition
+            self._export(replace(entry, value=value, condition=condition), routed=True)
+
+    def _immediate(self, entry: Entry, option: catalog.Option) -> None:
+        name = option.canonical
+        if option.kind == "logic":
+            if self.block is not None:
+                self._event("logic-block-nested", entry, self.block.opener.key)
+                return
+            self.block = self._open_block(entry, name)
+        elif name in ("ini", "include", "config"):
+            self._follow(entry.value, entry, name)
+        elif name in _SETTERS:
+            key, equal, value = entry.value.partition("=")
+            if equal:
+                self._export(replace(entry, key=key, value=value), routed=True)
+                if name != "set":  # a placeholder only: no handler, no expansion
+                    self.exported[-1].configured = True
+
+    # -- logic blocks --------------------------------------------------------------------
+
+    def _open_block(self, opener: Entry, name: str) -> Block:
+        arg = opener.value
+        unknown = Block(opener, [None], f"{opener.key} = {arg}")
+        negated = name.startswith("if-not-")
+        test = name.replace("if-not-", "if-")
+        if name == "for":
+            return Block(opener, [t for t in arg.split(" ") if t], "")
+        if name == "for-times":
+            count = atoi(arg)
+            if count > MAX_FOR_ITEMS:
+                self._event("for-too-long", opener, str(count))
+                count = MAX_FOR_ITEMS
+            return Block(opener, [str(i) for i in range(1, count + 1)], "")
+        if test in ("if-opt", "if-env"):
+            name_part, equal, expected = arg.partition("=")
+            known, found = self._lookup_for_logic(test, name_part)
+            if not known:
+                return unknown
+            present = found is not None
+            matches = present and (not equal or found == expected)
+            if negated:
+                return Block(opener, [] if matches else [found if present else None], "")
+            return Block(opener, [found] if matches else [], "")
+        if test in ("if-exists", "if-file", "if-dir") and os.path.isabs(arg):
+            checks = {"if-exists": lambda p: os.access(p, os.R_OK), "if-file": os.path.isfile,
+                      "if-dir": os.path.isdir}
+            holds = bool(checks[test](arg))
+            return Block(opener, [arg] if holds != negated else [], "")
+        return unknown
+
+    def _lookup_for_logic(self, test: str, name: str) -> tuple[bool, str | None]:
+        """Whether the value ``if-opt``/``if-env`` compares is known, and that value (None
+        when absent). An undeclared variable or a conditional option is not known."""
+        if test == "if-env":
+            return self.env_complete or name in self.env, self.env.get(name)
+        for item in self.exported:
+            if item.entry.key == name:
+                return not item.entry.condition, item.entry.value
+        return True, None
+
+    # -- after parsing -------------------------------------------------------------------
+
+    def _expand(self) -> None:
+        """The ``$``, ``@`` and ``%`` passes over options not configured yet, in order."""
+        for symbol, hook in (("$", self._env_hook), ("@", self._file_hook),
+                             ("%", self._placeholder_hook)):
+            for index, item in enumerate(self.exported):
+                if item.configured or item.inherited or symbol + "(" not in item.entry.value:
+                    continue
+                self._current = item.entry
+                try:
+                    value, unresolved = apply_pass(item.entry.value, symbol, hook)
+                except ExpansionLoop as loop:
+                    self._event("placeholder-loop", item.entry, str(loop))
+                    continue
+                if symbol == "%":
+                    for key in unresolved:
+                        if key != "_":
+                            self._event("placeholder-undefined", item.entry, key)
+                self.exported[index].entry = replace(item.entry, value=value)
+
+    _current: Entry | None = None
+
+    def _env_hook(self, name: str) -> str | None:
+        return self.env.get(name)
+
+    def _file_hook(self, source: str) -> str | None:
+        assert self._current is not None
+        via = self._current
+        if self._not_read(source, via):
+            return None
+        try:
+            data = read_source(source)
+        except UnreadableSource as error:
+            self._event("include-not-found", via, f"{source} {error}")
+            return None
+        text = data.decode("utf-8", "surrogateescape")
+        return text[:-1] if text.endswith(("\n", "\r")) else text
+
+    def _placeholder_hook(self, key: str) -> str | None:
+        return manage_placeholder(key, self._first_value)
+
+    def _first_value(self, key: str) -> str | None:
+        for item in self.exported:
+            if item.entry.key == key:
+                return item.entry.value
+        return None
+
+    def _inherit(self) -> None:
+        """``inherit`` runs in ``uwsgi_configure``: its options come after all others."""
+        self.inheriting = True
+        queue = [item.entry for item in self.exported if item.entry.key == "inherit"]
+        inherited: set[str] = set()
+        seen = 0
+        while seen < len(queue):
+            via = queue[seen]
+            seen += 1
+            if via.value in inherited:
+                self._event("include-cycle", via, via.value)
+                continue
+            inherited.add(via.value)
+            before = len(self.exported)
+            self._follow(via.value, via, "inherit")
+            queue.extend(
+                item.entry for item in self.exported[before:] if item.entry.key == "inherit"
+            )
+
+
+def load(
+    data: bytes,
+    path: str,
+    section: str = DEFAULT_SECTION,
+    env: Mapping[str, str] | None = None,
+    uwsgi_version: str = catalog.NEWEST_RELEASE,
+    env_complete: bool = False,
+) -> Loaded:
+    """The configuration uWSGI would run when started with ``--ini path:section``."""
+    loader = Loader(env=dict(env or {}), env_complete=env_complete, uwsgi_version=uwsgi_version)
+    return loader.load_top(data, path, section)
+
+
+__all__ = ["EXECUTING_SCHEMES", "LoadEvent", "Loaded", "Loader", "load", "scheme_of"]

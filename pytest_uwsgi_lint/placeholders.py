@@ -1,0 +1,134 @@
+"""uWSGI's three expansion passes over option values: ``$(ENV)``, ``@(file)``, ``%(name)``.
+
+A port of ``uwsgi_apply_config_pass`` and ``uwsgi_manage_placeholder`` (``core/utils.c`` and
+``core/config.c`` in 2.0.30), quirks included: a lookup that fails leaves the text as written,
+after a substitution the scan restarts at the value's *second* byte (so a placeholder the
+substitution put at the very start is not expanded again), ``%(a b)`` concatenates and
+``%(a + 1)`` does 64-bit arithmetic with ``/0`` giving 0. Self-references would loop forever in
+uWSGI; here a bound stops them and reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+MAX_SUBSTITUTIONS = 1000
+MAX_VALUE_BYTES = 1 << 20
+
+Lookup = Callable[[str], "str | None"]
+
+
+class ExpansionLoop(Exception):
+    """The value kept growing or re-expanding past the bound (uWSGI would spin forever)."""
+
+
+def apply_pass(value: str, symbol: str, hook: Lookup) -> tuple[str, list[str]]:
+    """Expand every ``<symbol>(key)`` in ``value`` through ``hook``; also return the keys
+    ``hook`` could not resolve (``None``), which uWSGI leaves as written."""
+    unresolved: list[str] = []
+    has_symbol = 0
+    depth = 0
+    key_start = 0
+    substitutions = 0
+    j = 0
+    while j < len(value):
+        char = value[j]
+        if char == symbol:
+            has_symbol = 1
+        elif char == "(" and has_symbol == 1:
+            has_symbol = 2
+            depth = 0
+            key_start = j + 1
+        elif has_symbol > 1:
+            if char == "(":
+                has_symbol += 1
+                depth += 1
+            elif char == ")":
+                if depth > 0:
+                    has_symbol += 1
+                    depth -= 1
+                    j += 1
+                    continue
+                if has_symbol <= 2:
+                    has_symbol = 0
+                    j += 1
+                    continue
+                key = value[key_start : key_start + has_symbol - 2]
+                replacement = hook(key)
+                if replacement is None:
+                    unresolved.append(key)
+                    has_symbol = 0
+                    j += 1
+                    continue
+                value = value[: key_start - 2] + replacement + value[key_start + has_symbol - 1 :]
+                substitutions += 1
+                if substitutions > MAX_SUBSTITUTIONS or len(value) > MAX_VALUE_BYTES:
+                    raise ExpansionLoop(key)
+                has_symbol = 0
+                j = 1  # uWSGI sets j = 0 and the loop's j++ runs before the next test
+                continue
+            else:
+                has_symbol += 1
+        else:
+            has_symbol = 0
+        j += 1
+    return value, unresolved
+
+
+def _strtoll(text: str) -> int:
+    stripped = text.lstrip(" \t\n\v\f\r")
+    sign = -1 if stripped[:1] == "-" else 1
+    if stripped[:1] in "+-" and stripped:
+        stripped = stripped[1:]
+    digits = ""
+    for char in stripped:
+        if not ("0" <= char <= "9"):
+            break
+        digits += char
+    return max(-(2**63), min(2**63 - 1, sign * int(digits or "0")))
+
+
+def _wrap64(number: int) -> int:
+    number &= 2**64 - 1
+    return number - 2**64 if number >= 2**63 else number
+
+
+def manage_placeholder(key: str, lookup: Lookup) -> str | None:
+    """``uwsgi_manage_placeholder``: a plain name, or a space-separated pipeline of names,
+    numbers and ``+ - * / ++ --``."""
+    if " " not in key:
+        return lookup(key)
+    current: str | None = None
+    state = ""
+    for token in (t for t in key.split(" ") if t):
+        if token in ("+", "-", "*", "/"):
+            state = token
+            continue
+        if token in ("++", "--"):
+            if current is not None:
+                current = str(_wrap64(_strtoll(current) + (1 if token == "++" else -1)))
+            state = ""
+            continue
+        value = token if token.isdigit() and token.isascii() else (lookup(token) or "")
+        if not state:
+            current = (current or "") + value
+        else:
+            left = _strtoll(current) if current is not None else 0
+            right = _strtoll(value)
+            if state == "+":
+                result = left + right
+            elif state == "-":
+                result = left - right
+            elif state == "*":
+                result = left * right
+            elif right == 0:
+                result = 0
+            else:  # C division truncates toward zero
+                quotient = abs(left) // abs(right)
+                result = quotient if (left < 0) == (right < 0) else -quotient
+            current = str(_wrap64(result))
+        state = ""
+    return current
+
+
+__all__ = ["MAX_SUBSTITUTIONS", "ExpansionLoop", "apply_pass", "manage_placeholder"]
