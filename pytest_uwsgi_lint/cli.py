@@ -1,0 +1,236 @@
+"""The ``uwsgi-lint`` command: a CI gate and pre-commit hook over the same engine as the plugin.
+
+Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 usage error or a named path
+that cannot be read, 3 a bug in uwsgi-lint (a rule crashed; the other files are still linted).
+No input, however broken, prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TextIO
+
+from pytest_uwsgi_lint import __version__, catalog
+from pytest_uwsgi_lint.discovery import expand_paths
+from pytest_uwsgi_lint.engine import FILE_UNREADABLE, FileReport, Settings, lint_source
+from pytest_uwsgi_lint.findings import Finding, Severity
+from pytest_uwsgi_lint.registry import Rule, all_rules, find_rule, unknown_selectors
+from pytest_uwsgi_lint.report import format_json, format_text, relative
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+_EXIT_INTERRUPTED = 130
+_EXIT_BROKEN_PIPE = 141
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="uwsgi-lint",
+        description="Lint uWSGI .ini files exactly as uWSGI reads them.",
+        epilog="Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or a named "
+        "path that cannot be read, 3 internal error (a bug in uwsgi-lint).",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH[:section]",
+        help="config files (always linted), directories (their *.ini files with a [uwsgi] "
+        "header, recursively) or - for standard input; default: the current directory",
+    )
+    parser.add_argument(
+        "--select", action="append", metavar="RULES",
+        help="only these rules: codes, code prefixes (UWM) or names, comma-separated",
+    )
+    parser.add_argument(
+        "--ignore", action="append", metavar="RULES",
+        help="skip these rules: codes, code prefixes or names, comma-separated",
+    )
+    parser.add_argument(
+        "--uwsgi-version", default=catalog.NEWEST_RELEASE, metavar="VERSION",
+        help=f"the uWSGI version the configs run on (default: {catalog.NEWEST_RELEASE})",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--fail-on", choices=[s.value for s in Severity], default=Severity.WARNING.value,
+        help="the lowest severity that makes the exit code 1 (default: warning)",
+    )
+    parser.add_argument(
+        "--exit-zero", action="store_true",
+        help="exit 0 even when there are findings (usage and internal errors still count)",
+    )
+    parser.add_argument("--list-rules", action="store_true", help="print every rule and exit")
+    parser.add_argument("--explain", metavar="RULE", help="print a rule's documentation and exit")
+    parser.add_argument(
+        "--show-config", metavar="FILE[:section]",
+        help="print the options as uWSGI will see them, in the shape of uwsgi --show-config",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    return parser
+
+
+def _selectors(values: Sequence[str] | None) -> tuple[str, ...]:
+    """``--select a,b --select c`` as ``(a, b, c)``."""
+    return tuple(s.strip() for value in values or () for s in value.split(",") if s.strip())
+
+
+def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Settings:
+    select, ignore = _selectors(args.select), _selectors(args.ignore)
+    unknown = unknown_selectors(select + ignore)
+    if unknown:
+        parser.error(f"no rule matches {', '.join(unknown)} (see --list-rules)")
+    try:
+        catalog.parse_version(args.uwsgi_version)
+    except ValueError as error:
+        parser.error(f"--uwsgi-version: {error}")
+    return Settings(select, ignore, args.uwsgi_version, Severity(args.fail_on))
+
+
+def _targets(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
+    """Each spec to lint, once, and whether the user named it (rather than a directory walk).
+
+    A directory named like a config (``app.ini``) is taken as a config that cannot be read,
+    since that is what the user asked for, not walked.
+    """
+    seen: set[str] = set()
+    for arg in paths:
+        named_dir = arg.endswith(".ini") and os.path.isdir(arg)
+        specs = iter((arg,)) if named_dir else expand_paths([arg])
+        for spec in specs:
+            if spec not in seen:
+                seen.add(spec)
+                yield spec, spec == arg
+
+
+def _unreadable(report: FileReport) -> bool:
+    """The file itself could not be read (not one it includes)."""
+    return any(f.name == FILE_UNREADABLE and f.path == report.path for f in report.findings)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(findings: Sequence[Finding], files: int) -> str:
+    """``Found 3 problems (1 error, 2 warnings) in 2 files.``, or that all is clean."""
+    if not findings:
+        return f"No problems found in {_plural(files, 'file')}."
+    counts = [
+        _plural(n, severity.value)
+        for severity in Severity
+        if (n := sum(1 for f in findings if f.severity is severity))
+    ]
+    paths = {f.path for f in findings}
+    return (
+        f"Found {_plural(len(findings), 'problem')} ({', '.join(counts)}) "
+        f"in {_plural(len(paths), 'file')}."
+    )
+
+
+def list_rules(rules: Sequence[Rule]) -> str:
+    """One aligned row per rule: code, name, severity, summary."""
+    rows = [("CODE", "NAME", "SEVERITY", "SUMMARY")]
+    rows += [(r.code, r.name, r.severity.value, r.summary) for r in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3]
+        for row in rows
+    )
+
+
+def explain(found: Rule) -> str:
+    tags = f"; tags: {', '.join(found.tags)}" if found.tags else ""
+    header = f"# {found.code} {found.name}\n\nDefault severity: {found.severity.value}{tags}"
+    return f"{header}\n\n{found.doc}"
+
+
+def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    targets = list(_targets(args.paths or ["."]))
+    reports = [(lint_source(spec, settings), named) for spec, named in targets]
+    findings = sorted(
+        (f for report, _ in reports for f in report.findings),
+        key=lambda f: (relative(f.path), f.line, f.column, f.code, f.message),
+    )
+    if args.format == "json":
+        out.write(format_json(findings, settings.uwsgi_version, len(reports)) + "\n")
+    else:
+        if findings:
+            out.write(format_text(findings) + "\n")
+        out.write(summary(findings, len(reports)) + "\n")
+    if not reports:
+        err.write("uwsgi-lint: warning: no uWSGI config found (*.ini with a [uwsgi] header)\n")
+    if any(report.crashed for report, _ in reports):
+        err.write("uwsgi-lint: a rule crashed; this is a bug in uwsgi-lint, please report it "
+                  "with the file\n")
+        return EXIT_INTERNAL
+    if any(named and _unreadable(report) for report, named in reports):
+        return EXIT_USAGE
+    if not args.exit_zero and any(settings.fails(f) for f in findings):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _show_config(spec: str, settings: Settings) -> int:
+    from pytest_uwsgi_lint.show_config import render_spec
+
+    sys.stdout.flush()
+    sys.stdout.buffer.write(render_spec(spec, settings.uwsgi_version))
+    sys.stdout.buffer.flush()
+    return EXIT_CLEAN
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and do what it asks; returns the exit code (argparse exits 2 itself)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    if args.version:
+        out.write(f"uwsgi-lint {__version__} ({_plural(len(all_rules()), 'rule')}; "
+                  f"default uWSGI {catalog.NEWEST_RELEASE})\n")
+        return EXIT_CLEAN
+    if args.list_rules:
+        out.write(list_rules(all_rules()) + "\n")
+        return EXIT_CLEAN
+    if args.explain is not None:
+        found = find_rule(args.explain) or find_rule(args.explain.upper())
+        if found is None:
+            parser.error(f"--explain: no rule is called {args.explain} (see --list-rules)")
+        out.write(explain(found) + "\n")
+        return EXIT_CLEAN
+    settings = _settings(parser, args)
+    if args.show_config is not None:
+        return _show_config(args.show_config, settings)
+    return _lint(args, settings, out, err)
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the final flush cannot complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: like :func:`run`, but an interrupt, a closed pipe or an
+    unexpected exception ends the process quietly with a clear exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    try:
+        return run(argv)
+    except KeyboardInterrupt:
+        return _EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _quiet_stdout()
+        return _EXIT_BROKEN_PIPE
+    except Exception as error:  # the last line of defence: never a traceback
+        sys.stderr.write(f"uwsgi-lint: internal error ({type(error).__name__}: {error}); "
+                         "this is a bug in uwsgi-lint, please report it\n")
+        return EXIT_INTERNAL
+
+
+__all__ = ["EXIT_CLEAN", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_USAGE", "main", "run"]

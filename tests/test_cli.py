@@ -1,0 +1,485 @@
+"""The ``uwsgi-lint`` command: exit codes, selection, output shapes, and bad input that must
+end in a finding or a usage error, never in a traceback or a hang."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from pytest_uwsgi_lint import __version__, cli, registry
+from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.model import Config
+from pytest_uwsgi_lint.registry import Check, all_rules, rule
+from pytest_uwsgi_lint.sources import MAX_BYTES
+
+CLEAN = b"[uwsgi]\nmaster = true\nmodule = app:application\n"
+NO_MASTER = b"[uwsgi]\nmodule = app:application\nprocesses = 4\n"
+AddRule = Callable[[str, Severity, "Check"], None]
+JSON_KEYS = {
+    "path", "line", "column", "end_line", "end_column", "code", "name", "severity", "message",
+    "fix",
+}
+
+
+def lint(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def lint_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+    code, out, _ = lint(capsys, "--format", "json", *argv)
+    document: dict[str, object] = json.loads(out)
+    return code, document
+
+
+def names(document: dict[str, object]) -> list[str]:
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    return [f["name"] for f in findings]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clean.ini").write_bytes(CLEAN)
+    (tmp_path / "no_master.ini").write_bytes(NO_MASTER)
+    return tmp_path
+
+
+TEST_RULE_DOC = """
+## What it does
+Exists only for the tests of the command line.
+
+## Why is this bad?
+It is not.
+
+## Example
+```ini
+[uwsgi]
+```
+
+## Use instead
+```ini
+```
+"""
+
+
+@pytest.fixture
+def extra_rule() -> Iterator[AddRule]:
+    """Registers rules for one test only."""
+    all_rules()
+    saved = dict(registry._REGISTRY)
+
+    def add(name: str, severity: Severity, check: Check) -> None:
+        check.__doc__ = TEST_RULE_DOC
+        rule(f"UWP99{len(registry._REGISTRY) - len(saved)}", name, severity)(check)
+        all_rules.cache_clear()
+
+    yield add
+    registry._REGISTRY.clear()
+    registry._REGISTRY.update(saved)
+    all_rules.cache_clear()
+
+
+def crash(config: Config) -> Iterable[Hit]:
+    raise RuntimeError("deliberate crash")
+
+
+def info_on_header(config: Config) -> Iterable[Hit]:
+    header = config.source.header()
+    if header is not None:
+        yield Hit("an info finding", header.line, header.column)
+
+
+# exit codes ----------------------------------------------------------------------------------
+
+
+def test_clean_file_exits_0(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = lint(capsys, "clean.ini")
+    assert code == cli.EXIT_CLEAN
+    assert out == "No problems found in 1 file.\n"
+
+
+def test_findings_exit_1_with_one_line_each_and_a_summary(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = lint(capsys, "no_master.ini", "clean.ini")
+    assert code == cli.EXIT_FINDINGS
+    lines = out.splitlines()
+    assert lines[0].startswith("no_master.ini:1:1: UWM001 [warning] the master process")
+    assert lines[0].endswith("(master-not-enabled)")
+    assert lines[1] == "    fix: add `master = true`"
+    assert lines[-1] == "Found 1 problem (1 warning) in 1 file."
+
+
+def test_missing_named_path_exits_2_and_still_reports(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = lint(capsys, "missing.ini", "no_master.ini")
+    assert code == cli.EXIT_USAGE
+    assert "missing.ini:1:1: UWE001 [error] missing.ini does not exist (file-unreadable)" in out
+    assert "(master-not-enabled)" in out
+    assert out.splitlines()[-1] == "Found 2 problems (1 error, 1 warning) in 2 files."
+
+
+def test_unreadable_file_found_in_a_directory_is_a_finding_not_a_usage_error(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.symlink("nowhere.ini", workdir / "dangling.ini")
+    code, out, _ = lint(capsys, ".")
+    assert code == cli.EXIT_FINDINGS
+    assert "dangling.ini is a broken symbolic link (file-unreadable)" in out
+
+
+def test_crashing_rule_exits_3_and_still_lints_everything(
+    workdir: Path, capsys: pytest.CaptureFixture[str], extra_rule: AddRule
+) -> None:
+    extra_rule("test-always-crashes", Severity.WARNING, crash)
+    code, out, err = lint(capsys, "no_master.ini", "clean.ini")
+    assert code == cli.EXIT_INTERNAL
+    crashes = [line for line in out.splitlines() if "(internal-error)" in line]
+    assert [c.split(":")[0] for c in crashes] == ["clean.ini", "no_master.ini"]
+    assert "rule test-always-crashes crashed (RuntimeError: deliberate crash)" in crashes[0]
+    assert "(master-not-enabled)" in out
+    assert "this is a bug in uwsgi-lint" in err
+
+
+def test_unexpected_exception_is_an_internal_error_without_traceback(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "lint_source", explode)
+    code, out, err = lint(capsys, "clean.ini")
+    assert (code, out) == (cli.EXIT_INTERNAL, "")
+    assert err == (
+        "uwsgi-lint: internal error (RuntimeError: boom); this is a bug in uwsgi-lint, "
+        "please report it\n"
+    )
+
+
+def test_keyboard_interrupt_exits_quietly(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "lint_source", interrupt)
+    assert lint(capsys, "clean.ini") == (130, "", "")
+
+
+def test_exit_zero_keeps_findings_but_not_usage_errors(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = lint(capsys, "--exit-zero", "no_master.ini")
+    assert code == cli.EXIT_CLEAN
+    assert "(master-not-enabled)" in out
+    assert lint(capsys, "--exit-zero", "missing.ini")[0] == cli.EXIT_USAGE
+
+
+def test_fail_on_sets_the_threshold(
+    workdir: Path, capsys: pytest.CaptureFixture[str], extra_rule: AddRule
+) -> None:
+    extra_rule("test-info-on-header", Severity.INFO, info_on_header)
+    info_only = ("--select", "test-info-on-header", "clean.ini")
+    code, out, _ = lint(capsys, *info_only)
+    assert code == cli.EXIT_CLEAN
+    assert out.splitlines()[-1] == "Found 1 problem (1 info) in 1 file."
+    assert lint(capsys, "--fail-on", "info", *info_only)[0] == cli.EXIT_FINDINGS
+    assert lint(capsys, "--fail-on", "error", "no_master.ini")[0] == cli.EXIT_CLEAN
+    assert lint(capsys, "--fail-on", "warning", "no_master.ini")[0] == cli.EXIT_FINDINGS
+
+
+# usage errors --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--select", "UWM001,no-such-rule"], "no rule matches no-such-rule"),
+        (["--ignore", "UWX"], "no rule matches UWX"),
+        (["--uwsgi-version", "two"], "not a uWSGI version: 'two'"),
+        (["--format", "xml"], "invalid choice: 'xml'"),
+        (["--fail-on", "fatal"], "invalid choice: 'fatal'"),
+        (["--explain", "no-such-rule"], "no rule is called no-such-rule"),
+        (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    ],
+)
+def test_usage_errors_exit_2(
+    workdir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*argv, "clean.ini"])
+    out, err = capsys.readouterr()
+    assert exited.value.code == cli.EXIT_USAGE
+    assert out == ""
+    assert message in err
+    assert "Traceback" not in err
+
+
+# selection -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv, flagged",
+    [
+        ([], True),
+        (["--select", "UWM001"], True),
+        (["--select", "UWM"], True),
+        (["--select", "uwm0"], True),
+        (["--select", "master-not-enabled"], True),
+        (["--select", "UWE"], False),
+        (["--ignore", "UWM001"], False),
+        (["--ignore", "UWM"], False),
+        (["--ignore", "master-not-enabled"], False),
+        (["--ignore", "UWE003,master-not-enabled"], False),
+        (["--ignore", "UWE003", "--ignore", "UWM001"], False),
+        (["--select", "UWE", "--select", "UWM"], True),
+        (["--select", "UWM", "--ignore", "master-not-enabled"], False),
+    ],
+)
+def test_select_and_ignore_by_code_prefix_and_name(
+    workdir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], flagged: bool
+) -> None:
+    code, document = lint_json(capsys, *argv, "no_master.ini")
+    assert ("master-not-enabled" in names(document)) is flagged
+    assert code == (cli.EXIT_FINDINGS if flagged else cli.EXIT_CLEAN)
+
+
+# output --------------------------------------------------------------------------------------
+
+
+def test_json_shape_sorting_and_relative_paths(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for sub in ("b", "a"):
+        (workdir / sub).mkdir()
+        (workdir / sub / "app.ini").write_bytes(NO_MASTER)
+    code, document = lint_json(
+        capsys, str(workdir / "b"), str(workdir / "missing.ini"), str(workdir / "a")
+    )
+    assert code == cli.EXIT_USAGE
+    assert set(document) == {"uwsgi_version", "files", "findings"}
+    assert document["uwsgi_version"] == "2.0.30"
+    assert document["files"] == 3
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    assert all(set(f) == JSON_KEYS for f in findings)
+    assert [(f["path"], f["code"]) for f in findings] == [
+        (os.path.join("a", "app.ini"), "UWM001"),
+        (os.path.join("b", "app.ini"), "UWM001"),
+        ("missing.ini", "UWE001"),
+    ]
+    first = findings[0]
+    assert (first["line"], first["column"], first["severity"]) == (1, 1, "warning")
+    assert first["fix"] == "add `master = true`"
+
+
+def test_uwsgi_version_is_reported(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = lint_json(capsys, "--uwsgi-version", "2.0.20", "clean.ini")[1]
+    assert document["uwsgi_version"] == "2.0.20"
+
+
+def test_output_is_the_same_whatever_the_argument_order(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "other.ini").write_bytes(NO_MASTER)
+    forward = lint(capsys, "no_master.ini", "other.ini", "clean.ini")
+    backward = lint(capsys, "clean.ini", "other.ini", "no_master.ini", "other.ini")
+    assert forward == backward
+    assert [line[:5] for line in forward[1].splitlines()[::2]] == ["no_ma", "other", "Found"]
+
+
+def test_no_arguments_lints_uwsgi_configs_below_the_current_directory(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "pytest.ini").write_bytes(b"[pytest]\naddopts = -q\n")
+    (workdir / "deploy").mkdir()
+    (workdir / "deploy" / "app.ini").write_bytes(NO_MASTER)
+    code, document = lint_json(capsys)
+    assert code == cli.EXIT_FINDINGS
+    assert document["files"] == 3
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    assert [f["path"] for f in findings] == [os.path.join("deploy", "app.ini"), "no_master.ini"]
+
+
+def test_an_empty_directory_is_clean_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = lint(capsys, str(tmp_path))
+    assert code == cli.EXIT_CLEAN
+    assert out == "No problems found in 0 files.\n"
+    assert "no uWSGI config found" in err
+
+
+def test_stdin(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(NO_MASTER)))
+    code, out, _ = lint(capsys, "-")
+    assert code == cli.EXIT_FINDINGS
+    assert out.startswith("-:1:1: UWM001 [warning]")
+
+
+def test_file_and_section(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "app.ini").write_bytes(NO_MASTER + b"[production]\nmaster = true\nmodule = app\n")
+    assert lint(capsys, "app.ini:production")[0] == cli.EXIT_CLEAN
+    assert lint(capsys, "app.ini")[0] == cli.EXIT_FINDINGS
+    assert lint(capsys, "app.ini:uwsgi")[0] == cli.EXIT_FINDINGS
+
+
+def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = lint(capsys, "--list-rules")
+    assert code == cli.EXIT_CLEAN
+    lines = out.splitlines()
+    assert lines[0].split() == ["CODE", "NAME", "SEVERITY", "SUMMARY"]
+    assert [line.split()[0] for line in lines[1:]] == [r.code for r in all_rules()]
+    master = next(line for line in lines if line.startswith("UWM001"))
+    assert master.split()[1:3] == ["master-not-enabled", "warning"]
+    assert master.endswith(registry.find_rule("UWM001").summary)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("selector", ["UWM001", "uwm001", "master-not-enabled"])
+def test_explain(capsys: pytest.CaptureFixture[str], selector: str) -> None:
+    code, out, _ = lint(capsys, "--explain", selector)
+    assert code == cli.EXIT_CLEAN
+    assert out.startswith("# UWM001 master-not-enabled\n\nDefault severity: warning")
+    for heading in registry.REQUIRED_SECTIONS:
+        assert f"## {heading}\n" in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = lint(capsys, "--version")
+    assert code == cli.EXIT_CLEAN
+    assert out.startswith(f"uwsgi-lint {__version__} ({len(all_rules())} rules;")
+
+
+def test_console_script_and_module_run_the_same_command(workdir: Path) -> None:
+    script = Path(sys.executable).with_name("uwsgi-lint")
+    assert script.exists(), "the uwsgi-lint console script is not installed"
+    for command in ([str(script)], [sys.executable, "-m", "pytest_uwsgi_lint"]):
+        done = subprocess.run(
+            [*command, "no_master.ini"], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == cli.EXIT_FINDINGS, done.stderr
+        assert "(master-not-enabled)" in done.stdout
+
+
+def test_closed_pipe_ends_quietly(workdir: Path) -> None:
+    for n in range(600):
+        (workdir / f"app{n:03}.ini").write_bytes(NO_MASTER)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_uwsgi_lint", "."],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith(b"app000.ini:1:1: UWM001")
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=120) == 141
+    assert err == b""
+
+
+# bad input -----------------------------------------------------------------------------------
+
+CONTENT = {
+    "binary": bytes(range(256)) * 8,
+    "invalid-utf8": b"[uwsgi]\nmaster = true\nchdir = /srv/\xff\xfe\xc3(\n",
+    "utf16-bom": "[uwsgi]\nmaster = true\n".encode("utf-16"),
+    "cr-only": b"[uwsgi]\rmaster = true\rmodule = app\r",
+    "nul": b"[uwsgi]\nmaster = true\nmod\x00ule = app\n",
+    "empty": b"",
+    "huge-line": b"[uwsgi]\nmaster = true\nenv = X=" + b"y" * 1_000_000 + b"\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CONTENT))
+def test_bad_content_is_linted_without_a_traceback(
+    workdir: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    (workdir / "bad.ini").write_bytes(CONTENT[kind])
+    for output in ("text", "json"):
+        code, out, _ = lint(capsys, "--format", output, "bad.ini")
+        assert code in (cli.EXIT_CLEAN, cli.EXIT_FINDINGS)
+    document = json.loads(out)
+    assert document["files"] == 1
+    assert {f["path"] for f in document["findings"]} <= {"bad.ini"}
+    assert "internal-error" not in names(document)
+
+
+def _assert_unreadable(
+    capsys: pytest.CaptureFixture[str], path: str, reason: str
+) -> None:
+    code, out, _ = lint(capsys, path)
+    assert code == cli.EXIT_USAGE
+    assert out.splitlines()[0] == f"{path}:1:1: UWE001 [error] {path} {reason} (file-unreadable)"
+
+
+def test_file_over_10_mb(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with open(workdir / "big.ini", "wb") as handle:
+        handle.write(b"[uwsgi]\nmaster = true\n")
+        handle.truncate(MAX_BYTES + 1)
+    _assert_unreadable(capsys, "big.ini", f"is larger than {MAX_BYTES} bytes; it was not read")
+
+
+def test_directory_named_like_a_config(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "x.ini").mkdir()
+    (workdir / "x.ini" / "inner.ini").write_bytes(NO_MASTER)
+    _assert_unreadable(capsys, "x.ini", "is a directory, not a regular file; it was not read")
+    code, document = lint_json(capsys, ".")
+    assert code == cli.EXIT_FINDINGS
+    assert os.path.join("x.ini", "inner.ini") in [
+        f["path"] for f in document["findings"]  # type: ignore[attr-defined]
+    ]
+
+
+def test_broken_and_looping_symlinks(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.symlink("nowhere.ini", "broken.ini")
+    os.symlink("loop-b.ini", "loop-a.ini")
+    os.symlink("loop-a.ini", "loop-b.ini")
+    _assert_unreadable(capsys, "broken.ini", "is a broken symbolic link")
+    _assert_unreadable(capsys, "loop-a.ini", "is a symbolic link that loops")
+
+
+def test_fifo_is_refused_without_blocking(workdir: Path) -> None:
+    os.mkfifo("pipe.ini")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_uwsgi_lint", "pipe.ini"],
+        capture_output=True, text=True, timeout=120,  # a hang fails instead of blocking CI
+    )
+    assert done.returncode == cli.EXIT_USAGE
+    assert done.stdout.startswith(
+        "pipe.ini:1:1: UWE001 [error] pipe.ini is a FIFO, not a regular file; it was not read"
+    )
+    assert done.stderr == ""
+
+
+def test_permission_denied(workdir: Path) -> None:
+    """Root reads any file; as root the command runs without the capabilities that let it."""
+    (workdir / "secret.ini").write_bytes(CLEAN)
+    os.chmod("secret.ini", 0)
+    command = [sys.executable, "-m", "pytest_uwsgi_lint", "secret.ini"]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root and setpriv (util-linux) is missing to drop privileges")
+        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == cli.EXIT_USAGE, done.stderr
+    assert done.stdout.startswith(
+        "secret.ini:1:1: UWE001 [error] secret.ini cannot be read: permission denied"
+    )
