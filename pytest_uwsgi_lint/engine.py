@@ -17,9 +17,10 @@ from packaging.version import Version
 
 from pytest_uwsgi_lint import catalog, suppression
 from pytest_uwsgi_lint.findings import Finding, Hit, Severity
-from pytest_uwsgi_lint.magic import file_table, first_file_aliases, global_table
+from pytest_uwsgi_lint.loader import load
+from pytest_uwsgi_lint.magic import table_for
 from pytest_uwsgi_lint.model import Config
-from pytest_uwsgi_lint.reader import DEFAULT_SECTION, IniFile, read_ini, split_section_spec
+from pytest_uwsgi_lint.reader import DEFAULT_SECTION, IniFile, split_section_spec
 from pytest_uwsgi_lint.registry import Rule, find_rule, select_rules
 from pytest_uwsgi_lint.sources import UnreadableSource, read_source
 
@@ -36,6 +37,8 @@ class Settings:
     ignore: tuple[str, ...] = ()
     uwsgi_version: str = catalog.NEWEST_RELEASE
     fail_on: Severity = Severity.WARNING
+    env: tuple[tuple[str, str], ...] = ()
+    env_complete: bool = False
 
     @cached_property
     def version(self) -> Version:
@@ -76,7 +79,7 @@ def _finding(rule: Rule, hit: Hit, path: str) -> Finding:
         code=rule.code,
         name=rule.name,
         severity=hit.severity or rule.severity,
-        message=hit.message,
+        message=hit.full_message(),
         fix=hit.fix,
     )
 
@@ -89,19 +92,12 @@ def _meta(name: str, path: str, message: str, line: int = 1, column: int = 1) ->
 
 def magic_table(path: str, section: str, version: str) -> dict[bytes, bytes]:
     """The ``%`` table uWSGI would use for ``path`` as the first config file it loads."""
-    table = global_table(version)
-    if path == "-":
-        table[b"o"] = b"-"
-        return table
-    per_file = file_table(path, section if section != DEFAULT_SECTION else "")
-    table.update(per_file)
-    table.update(first_file_aliases(per_file))
-    return table
+    return table_for(path, section if section != DEFAULT_SECTION else "", version)
 
 
-def lint_ini(ini: IniFile, settings: Settings) -> list[Finding]:
-    """Run the selected rules over one read file and apply its suppressions."""
-    config = Config(ini.entries, ini, settings.version)
+def lint_config(config: Config, settings: Settings) -> list[Finding]:
+    """Run the selected rules over a loaded config and apply each file's suppressions."""
+    ini = config.source
     raw: list[Finding] = []
     for rule in settings.rules:
         if rule.name == UNUSED_SUPPRESSION:
@@ -114,11 +110,13 @@ def lint_ini(ini: IniFile, settings: Settings) -> list[Finding]:
                 _meta(INTERNAL_ERROR, ini.path, f"rule {rule.name} crashed ({detail}); "
                       "this is a bug in uwsgi-lint, please report it")
             )
-    suppressions = suppression.parse(ini)
-    kept = suppression.apply(raw, suppressions, ini.path)
+    kept = raw
     selected = {r.name for r in settings.rules} | {r.code for r in settings.rules}
-    if UNUSED_SUPPRESSION in selected:
-        kept.extend(_unused(suppressions, selected, ini.path))
+    for source in config.files:
+        suppressions = suppression.parse(source)
+        kept = suppression.apply(kept, suppressions, source.path)
+        if UNUSED_SUPPRESSION in selected:
+            kept.extend(_unused(suppressions, selected, source.path))
     return sorted(kept, key=Finding.sort_key)
 
 
@@ -143,9 +141,16 @@ def lint_bytes(
 ) -> FileReport:
     """Lint config bytes that came from ``path`` (used for messages and ``%`` magic)."""
     settings = settings or Settings()
-    table = magic_table(path, section, str(settings.uwsgi_version))
-    ini = read_ini(data, path, section, table)
-    return FileReport(path, lint_ini(ini, settings), ini)
+    loaded = load(
+        data,
+        path,
+        section,
+        env=dict(settings.env),
+        uwsgi_version=settings.uwsgi_version,
+        env_complete=settings.env_complete,
+    )
+    config = Config(loaded.entries, loaded.files[0], settings.version, loaded)
+    return FileReport(path, lint_config(config, settings), loaded.files[0])
 
 
 def lint_source(spec: str, settings: Settings | None = None) -> FileReport:
@@ -186,7 +191,7 @@ __all__ = [
     "FileReport",
     "Settings",
     "lint_bytes",
-    "lint_ini",
+    "lint_config",
     "lint_paths",
     "lint_source",
     "lint_text",

@@ -36,6 +36,8 @@ class Hit:
     fix: str | None = None
     severity: Severity | None = None
     path: str | None = None
+    chain: tuple[str, ...] = ()
+    condition: str = ""
 
     @classmethod
     def at(cls, entry: Entry, message: str, **extra: Any) -> Hit:
@@ -48,8 +50,19 @@ class Hit:
             end_line=entry.end_line,
             end_column=len(last_line.decode("utf-8", "replace")) + 1,
             path=entry.path,
+            chain=entry.chain,
+            condition=entry.condition,
             **extra,
         )
+
+    def full_message(self) -> str:
+        """The message with the include chain and the logic condition it depends on."""
+        text = self.message
+        if self.condition:
+            text += f" (only when `{self.condition}` holds)"
+        if self.chain:
+            text += f" [included from {' -> '.join(self.chain)}]"
+        return text
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from pytest_uwsgi_lint import catalog
-from pytest_uwsgi_lint.magic import file_table, first_file_aliases, global_table
+from pytest_uwsgi_lint.magic import first_file_aliases, table_for
 from pytest_uwsgi_lint.placeholders import ExpansionLoop, apply_pass, manage_placeholder
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, Entry, IniFile, read_ini
 from pytest_uwsgi_lint.sources import UnreadableSource, read_source
@@ -118,15 +118,10 @@ class Loader:
         self.events.append(LoadEvent(kind, entry, detail))
 
     def _table(self, path: str, section: str) -> dict[bytes, bytes]:
-        table = global_table(self.uwsgi_version)
-        if path == "-":
-            table[b"o"] = b"-"
-            return table
-        per_file = file_table(path, section if section != DEFAULT_SECTION else "")
+        shown = section if section != DEFAULT_SECTION else ""
+        table = table_for(path, shown, self.uwsgi_version, self.first_round or None)
         if not self.first_round:
-            self.first_round = first_file_aliases(per_file)
-        table.update(per_file)
-        table.update(self.first_round)
+            self.first_round = first_file_aliases(table)
         return table
 
     def _parse(self, data: bytes, path: str, section: str, chain: tuple[str, ...]) -> None:

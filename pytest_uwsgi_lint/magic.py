@@ -107,6 +107,22 @@ def first_file_aliases(table: Mapping[bytes, bytes]) -> dict[bytes, bytes]:
     return {upper: table[lower] for lower, upper in _FIRST_ROUND.items() if lower in table}
 
 
+def table_for(
+    path: str, section: str, uwsgi_version: str, first_round: Mapping[bytes, bytes] | None = None
+) -> dict[bytes, bytes]:
+    """The whole ``%`` table uWSGI uses while reading ``path``; ``first_round`` holds the
+    ``%O %D ...`` values of the first file loaded (this file's own when None). Stdin and
+    scheme sources only get ``%o``."""
+    table = global_table(uwsgi_version)
+    if path == "-":
+        table[b"o"] = b"-"
+        return table
+    per_file = file_table(path, section)
+    table.update(per_file)
+    table.update(first_file_aliases(per_file) if first_round is None else first_round)
+    return table
+
+
 _FIRST_ROUND = {b"o": b"O", b"d": b"D", b"s": b"S", b"p": b"P", b"c": b"C", b"e": b"E",
                 b"n": b"N", b"x": b"X", b"i": b"I", b"j": b"J"}
 
@@ -154,4 +170,11 @@ def substitute(
     return b"".join(out), events, joined
 
 
-__all__ = ["MagicEvent", "file_table", "first_file_aliases", "global_table", "substitute"]
+__all__ = [
+    "MagicEvent",
+    "file_table",
+    "first_file_aliases",
+    "global_table",
+    "substitute",
+    "table_for",
+]

@@ -19,6 +19,7 @@ from pytest_uwsgi_lint.reader import Entry, IniFile
 from pytest_uwsgi_lint.values import atoi, uwsgi_true
 
 if TYPE_CHECKING:
+    from pytest_uwsgi_lint.loader import Loaded, LoadEvent
     from pytest_uwsgi_lint.master_process import MasterProcess
 
 
@@ -30,10 +31,23 @@ class Config:
         entries: Sequence[Entry],
         source: IniFile,
         version: Version | None = None,
+        loaded: Loaded | None = None,
     ) -> None:
         self.entries = list(entries)
         self.source = source
         self.version = version or catalog.parse_version(catalog.NEWEST_RELEASE)
+        self.loaded = loaded
+
+    @property
+    def files(self) -> list[IniFile]:
+        """Every file read for this config, the top-level one first."""
+        return self.loaded.files if self.loaded is not None else [self.source]
+
+    def events(self, kind: str) -> list[LoadEvent]:
+        """What the loader met of one kind (an include not found, a logic block left open...)."""
+        if self.loaded is None:
+            return []
+        return [event for event in self.loaded.events if event.kind == kind]
 
     @property
     def path(self) -> str:
