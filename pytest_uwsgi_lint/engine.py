@@ -117,7 +117,7 @@ def lint_config(config: Config, settings: Settings) -> list[Finding]:
         kept = suppression.apply(kept, suppressions, source.path)
         if UNUSED_SUPPRESSION in selected:
             kept.extend(_unused(suppressions, selected, source.path))
-    return sorted(kept, key=Finding.sort_key)
+    return sorted(set(kept), key=Finding.sort_key)  # a loop body can repeat one finding
 
 
 def _unused(
