@@ -196,7 +196,7 @@ class Loader:
         if any(frame.key == key for frame in self.stack):
             self._event("include-cycle", via, path)
             return
-        if len(self.stack) >= MAX_DEPTH:
+        if len(self.stack) > MAX_DEPTH:  # the top file plus 32 nested includes
             self._event("include-too-deep", via, path)
             return
         try:

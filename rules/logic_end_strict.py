@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
@@ -40,13 +41,15 @@ def check(config: Config) -> Iterable[Hit]:
     endif =
     ```
     """
-    if not config.flag("strict"):
+    strict = config.last("strict")
+    if strict is None or not config.flag("strict"):
         return
     for entry in config.entries:
         if entry.key == "end":
-            yield Hit.at(
+            hit = Hit.at(
                 entry,
                 "`end` is not an option: with `strict` on, uWSGI exits with "
                 "'unknown config directive: end'",
                 fix="write `endif =` or `endfor =`",
             )
+            yield replace(hit, condition=entry.condition or strict.condition)

@@ -1,0 +1,256 @@
+"""The loader follows includes, logic blocks and placeholders as uWSGI 2.0.30 does (expected
+values measured with the real binary), and never runs, fetches or waits on anything."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_uwsgi_lint.engine import Settings, lint_source
+from pytest_uwsgi_lint.findings import Finding
+from pytest_uwsgi_lint.loader import Loaded, load
+
+
+def _load(path: Path, **kwargs: object) -> Loaded:
+    return load(path.read_bytes(), str(path), env_complete=True, **kwargs)  # type: ignore[arg-type]
+
+
+def _pairs(loaded: Loaded) -> list[tuple[str, str]]:
+    return [(e.key, e.value) for e in loaded.entries]
+
+
+def _lint(path: Path, *names: str, **settings: object) -> list[Finding]:
+    chosen = Settings(select=names, **settings)  # type: ignore[arg-type]
+    return lint_source(str(path), chosen).findings
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A base config with an include, a section include, an inherit and every expansion."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "base.ini").write_text(
+        "[uwsgi]\nprocs = 4\nhere = %d\ninclude = %dsub/inc.ini\nb = %(later)\n"
+        "c = %(procs + 1)\nd = %(procs cores)\ncores = 2\nfor = a b\nsock = /tmp/%(_).sock\n"
+        "endfor\nif-opt = procs=4\nyes = %(_)\nendif\nif-env = NOPE\nno = 1\nendif\n"
+        "set-ph = ph=hello\ngreet = %(ph)\ninherit = %dsub/parent.ini\nlater = L\n"
+        "foo = first\nfoo = second\ne = %(foo)\nund = %(undefined_key)\n[other]\nx = 1\n"
+        "[uwsgi]\ntail = t\n"
+    )
+    (tmp_path / "sub" / "inc.ini").write_text("[uwsgi]\ninc = %n-%c\nini = %dother.ini:sec\n")
+    (tmp_path / "sub" / "other.ini").write_text("[sec]\nfromsec = 1\n")
+    (tmp_path / "sub" / "parent.ini").write_text("[uwsgi]\nhere = parent\npx = %(procs)\n")
+    return tmp_path
+
+
+def test_multi_file_config_reads_as_uwsgi_shows_it(tree: Path) -> None:
+    """Expected list: the real uWSGI's --show-config for this tree (framing options removed)."""
+    d = f"{tree}/"
+    assert _pairs(_load(tree / "base.ini")) == [
+        ("procs", "4"), ("here", d), ("include", f"{d}sub/inc.ini"), ("inc", "inc-sub"),
+        ("ini", f"{d}sub/other.ini:sec"), ("fromsec", "1"), ("b", "L"), ("c", "5"),
+        ("d", "42"), ("cores", "2"), ("for", "a b"), ("sock", "/tmp/a.sock"),
+        ("sock", "/tmp/b.sock"), ("endfor", ""), ("if-opt", "procs=4"), ("yes", "4"),
+        ("endif", ""), ("if-env", "NOPE"), ("endif", ""), ("set-ph", "ph=hello"),
+        ("ph", "hello"), ("greet", "hello"), ("inherit", f"{d}sub/parent.ini"),
+        ("later", "L"), ("foo", "first"), ("foo", "second"), ("e", "first"),
+        ("und", "%(undefined_key)"), ("tail", "t"), ("here", "parent"), ("px", "%(procs)"),
+    ]
+
+
+def test_entries_keep_their_file_line_and_include_chain(tree: Path) -> None:
+    loaded = _load(tree / "base.ini")
+    fromsec = next(e for e in loaded.entries if e.key == "fromsec")
+    assert fromsec.path.endswith("sub/other.ini")
+    assert fromsec.line == 2
+    assert fromsec.chain == (f"{tree}/base.ini:4", f"{tree}/sub/inc.ini:3")
+    assert [f.path for f in loaded.files][1:] == [
+        f"{tree}/sub/inc.ini", f"{tree}/sub/other.ini", f"{tree}/sub/parent.ini"
+    ]
+
+
+def test_inherited_scalars_win_and_stay_unexpanded(tree: Path) -> None:
+    from pytest_uwsgi_lint.model import Config
+
+    loaded = _load(tree / "base.ini")
+    config = Config(loaded.entries, loaded.files[0], loaded=loaded)
+    here = config.last("here")
+    assert here is not None and here.value == "parent"
+    assert config.last("px") is not None and config.last("px").value == "%(procs)"  # type: ignore[union-attr]
+
+
+def test_undeclared_environment_keeps_blocks_conditional(tmp_path: Path) -> None:
+    config = tmp_path / "app.ini"
+    config.write_text("[uwsgi]\nif-env = PROD\nmaster = false\nendif =\nsocket = $(SOCK)\n")
+    unknown = load(config.read_bytes(), str(config))
+    master = next(e for e in unknown.entries if e.key == "master")
+    assert master.condition == "if-env = PROD"
+    assert ("socket", "$(SOCK)") in _pairs(unknown)
+    declared = load(config.read_bytes(), str(config), env={"PROD": "1", "SOCK": "/run/a.sock"})
+    assert ("master", "false") in _pairs(declared)
+    assert next(e for e in declared.entries if e.key == "master").condition == ""
+    assert ("socket", "/run/a.sock") in _pairs(declared)
+    absent = load(config.read_bytes(), str(config), env={}, env_complete=True)
+    assert "master" not in [e.key for e in absent.entries]
+
+
+def test_conditional_findings_say_when(tmp_path: Path) -> None:
+    config = tmp_path / "app.ini"
+    config.write_text("[uwsgi]\nmaster = true\nif-env = DEBUG\nstrict = true\nend =\n")
+    strict_only_in_debug = _lint(config, "logic-end-strict")
+    assert [f.line for f in strict_only_in_debug] == [5]
+    assert "only when `if-env = DEBUG` holds" in strict_only_in_debug[0].message
+    config.write_text("[uwsgi]\nmaster = true\nif-env = DEBUG\ninclude = /nonexistent/x.ini\n"
+                      "endif =\n")
+    found = _lint(config, "include-not-found")
+    assert [f.line for f in found] == [4]
+    assert "only when `if-env = DEBUG` holds" in found[0].message
+
+
+def test_immediate_options_are_not_placeholder_expanded(tmp_path: Path) -> None:
+    config = tmp_path / "app.ini"
+    config.write_text("[uwsgi]\nincdir = /etc\ninclude = %(incdir)/x.ini\n")
+    found = _lint(config, "include-not-found")
+    assert len(found) == 1 and "%(incdir)/x.ini" in found[0].message
+
+
+def test_findings_in_included_files_point_there(tmp_path: Path) -> None:
+    (tmp_path / "inc.ini").write_text("[uwsgi]\nx = 1\ninclude = /nonexistent/y.ini\n")
+    top = tmp_path / "app.ini"
+    top.write_text("[uwsgi]\nmaster = true\ninclude = %dinc.ini\n")
+    found = _lint(top, "include-not-found")
+    assert [(f.path, f.line) for f in found] == [(str(tmp_path / "inc.ini"), 3)]
+    assert f"[included from {top}:3]" in found[0].message
+
+
+def test_suppression_in_an_included_file(tmp_path: Path) -> None:
+    (tmp_path / "inc.ini").write_text(
+        "[uwsgi]\n; uwsgi-lint: disable=include-not-found\ninclude = /nonexistent/y.ini\n"
+    )
+    top = tmp_path / "app.ini"
+    top.write_text("[uwsgi]\nmaster = true\ninclude = %dinc.ini\n")
+    assert _lint(top, "include-not-found", "unused-suppression") == []
+
+
+def test_cycles_and_depth_are_bounded(tmp_path: Path) -> None:
+    (tmp_path / "a.ini").write_text("[uwsgi]\ninclude = %db.ini\n")
+    (tmp_path / "b.ini").write_text("[uwsgi]\ninclude = %da.ini\n")
+    found = _lint(tmp_path / "a.ini", "include-cycle")
+    assert [(Path(f.path).name, f.line) for f in found] == [("b.ini", 2)]
+    for index in range(100):
+        (tmp_path / f"d{index}.ini").write_text(f"[uwsgi]\ninclude = %dd{index + 1}.ini\n")
+    (tmp_path / "d100.ini").write_text("[uwsgi]\nmaster = true\n")
+    deep = _lint(tmp_path / "d0.ini", "include-cycle")
+    assert len(deep) == 1 and "deeper than 32" in deep[0].message
+    assert Path(deep[0].path).name == "d32.ini"
+
+
+def test_inherit_cycle_is_reported_once(tmp_path: Path) -> None:
+    (tmp_path / "a.ini").write_text("[uwsgi]\nmaster = true\ninherit = %da.ini\n")
+    found = _lint(tmp_path / "a.ini", "include-cycle")
+    assert len(found) == 1
+
+
+def test_section_include_and_missing_section(tmp_path: Path) -> None:
+    (tmp_path / "base.ini").write_text("[prod]\nprocesses = 8\n")
+    top = tmp_path / "app.ini"
+    top.write_text("[uwsgi]\nmaster = true\ninclude = %dbase.ini:prod\nini = %dbase.ini:prod\n")
+    assert [f.line for f in _lint(top, "include-section-unsupported")] == [3]
+    assert ("processes", "8") in _pairs(_load(top))
+
+
+def test_nested_logic_and_for_bound(tmp_path: Path) -> None:
+    config = tmp_path / "app.ini"
+    config.write_text("[uwsgi]\nmaster = true\nfor-times = 20000\nsocket = /run/%(_).sock\n"
+                      "endfor =\n")
+    loaded = _load(config)
+    assert sum(1 for e in loaded.entries if e.key == "socket") == 10_000
+    assert [e.kind for e in loaded.events] == ["for-too-long"]
+
+
+# -- never run, fetch, or wait ---------------------------------------------------------------
+
+
+@pytest.fixture
+def no_side_effects(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail the test if linting tries to start a process or open a socket."""
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"the linter tried a side effect: {args!r}")
+
+    for target, name in ((subprocess, "Popen"), (os, "system"), (os, "fork"),
+                         (os, "execv"), (os, "execvp"), (os, "posix_spawn"),
+                         (socket, "socket"), (socket, "getaddrinfo"),
+                         (socket, "create_connection")):
+        monkeypatch.setattr(target, name, forbidden)
+    yield
+
+
+def test_exec_sources_are_never_run(tmp_path: Path, no_side_effects: None) -> None:
+    canary = tmp_path / "canary"
+    config = tmp_path / "app.ini"
+    config.write_text(
+        "[uwsgi]\nmaster = true\n"
+        f"include = exec://touch {canary}-include\n"
+        f"ini = exec://touch {canary}-ini\n"
+        f"inherit = exec://touch {canary}-inherit\n"
+        f"secret = @(exec://touch {canary}-at)\n"
+        f"other = @(call://uwsgi_fork)\n"
+    )
+    found = _lint(config, "exec-in-config", "config-source-not-read")
+    assert not list(tmp_path.glob("canary*"))
+    assert sorted({f.line for f in found if f.name == "exec-in-config"}) == [3, 4, 5, 6, 7]
+
+
+def test_http_include_never_connects(tmp_path: Path) -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.2)
+    port = server.getsockname()[1]
+    connections = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connections.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    config = tmp_path / "app.ini"
+    config.write_text(
+        f"[uwsgi]\nmaster = true\ninclude = http://127.0.0.1:{port}/app.ini\n"
+        f"x = @(http://127.0.0.1:{port}/secret)\n"
+    )
+    found = _lint(config, "config-source-not-read")
+    stop.set()
+    thread.join()
+    server.close()
+    assert connections == []
+    assert [f.line for f in found] == [3, 4]
+
+
+def test_fifo_include_does_not_hang(tmp_path: Path) -> None:
+    """A naive reader would block forever opening a FIFO with no writer."""
+    fifo = tmp_path / "pipe.ini"
+    os.mkfifo(fifo)
+    config = tmp_path / "app.ini"
+    config.write_text(f"[uwsgi]\nmaster = true\ninclude = {fifo}\nx = @({fifo})\n")
+    script = (
+        "import sys; from pytest_uwsgi_lint.engine import lint_source, Settings;"
+        "fs = lint_source(sys.argv[1], Settings(select=('include-not-found',))).findings;"
+        "print(len(fs), all('FIFO' in f.message for f in fs))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(config)], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.split() == ["2", "True"], done.stderr
