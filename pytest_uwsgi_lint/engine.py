@@ -39,6 +39,7 @@ class Settings:
     fail_on: Severity = Severity.WARNING
     env: tuple[tuple[str, str], ...] = ()
     env_complete: bool = False
+    deployment: str = "plain"
 
     @cached_property
     def version(self) -> Version:
@@ -149,7 +150,9 @@ def lint_bytes(
         uwsgi_version=settings.uwsgi_version,
         env_complete=settings.env_complete,
     )
-    config = Config(loaded.entries, loaded.files[0], settings.version, loaded)
+    config = Config(
+        loaded.entries, loaded.files[0], settings.version, loaded, settings.deployment
+    )
     return FileReport(path, lint_config(config, settings), loaded.files[0])
 
 

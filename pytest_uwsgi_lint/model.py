@@ -32,11 +32,15 @@ class Config:
         source: IniFile,
         version: Version | None = None,
         loaded: Loaded | None = None,
+        deployment: str = "plain",
     ) -> None:
         self.entries = list(entries)
         self.source = source
         self.version = version or catalog.parse_version(catalog.NEWEST_RELEASE)
         self.loaded = loaded
+        #: How uWSGI is run: ``plain``, ``systemd``, ``container`` or ``emperor-vassal``;
+        #: some rules' right answer depends on it (SIGTERM, daemonize, /tmp, vacuum).
+        self.deployment = deployment
 
     @property
     def files(self) -> list[IniFile]:
