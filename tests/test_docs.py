@@ -1,0 +1,117 @@
+"""The documentation says what the code does: the generated rule docs are current, and the
+README's commands, options and samples match the real command."""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from pytest_uwsgi_lint import cli
+from pytest_uwsgi_lint.registry import all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_docs", ROOT / "tools" / "gen_docs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gen_docs = _load_generator()
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", README, re.MULTILINE | re.DOTALL)
+
+
+def test_generated_docs_are_current() -> None:
+    assert gen_docs.stale(ROOT) == [], "run: python tools/gen_docs.py"
+
+
+def test_check_mode_reports_and_write_mode_fixes_stale_docs(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "rules.md").write_text("# Rules\n", encoding="utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace("| `UWM001` |", "| `UWX` |"))
+    assert gen_docs.main(["--check", "--root", str(tmp_path)]) == 1
+    assert gen_docs.stale(tmp_path) == [Path("docs/rules.md"), Path("README.md")]
+    assert gen_docs.main(["--root", str(tmp_path)]) == 0
+    assert gen_docs.main(["--check", "--root", str(tmp_path)]) == 0
+    expected_readme = gen_docs.with_table(README, gen_docs.rule_table(all_rules()))
+    assert readme.read_text(encoding="utf-8") == expected_readme
+
+
+def test_every_rule_is_documented() -> None:
+    rules_md = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule in all_rules():
+        assert f"\n### {rule.code} {rule.name}\n" in rules_md
+        assert f"| `{rule.code}` | [{rule.name}](docs/rules.md#{gen_docs.anchor(rule)}) |" in README
+        assert rule.sections()["What it does"] in rules_md
+
+
+def test_docstring_headings_are_nested_under_the_rule() -> None:
+    assert gen_docs._demote("## Example\n```ini\n## kept\n```\n## Use instead\n", 2) == (
+        "#### Example\n```ini\n## kept\n```\n#### Use instead\n"
+    )
+
+
+def test_quick_start_has_exactly_the_two_commands() -> None:
+    quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"```console\n(.*?)\n```", quick_start, re.DOTALL) == [
+        "pip install . && pytest --uwsgi-lint examples/",
+        "pip install -e '.[test]' && pytest",
+    ]
+
+
+def test_every_command_line_option_is_documented() -> None:
+    options = [
+        string
+        for action in cli.build_parser()._actions
+        for string in action.option_strings
+        if string.startswith("--") and string != "--help"
+    ]
+    assert options
+    for option in options:
+        assert f"`{option}" in README, option
+
+
+def test_text_sample_is_what_the_command_prints(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    (sample,) = [b for b in _blocks("console") if b.startswith("$ uwsgi-lint ")]
+    command, *expected = sample.splitlines()
+    code = cli.main(shlex.split(command)[2:])
+    printed = capsys.readouterr().out.splitlines()
+    assert code == cli.EXIT_FINDINGS
+    assert len(printed) == len(expected)
+    for line, pattern in zip(printed, expected):
+        assert fnmatch.fnmatchcase(line, pattern.replace("...", "*").replace("[", "[[]")), line
+
+
+def test_json_sample_has_the_real_shape(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    (sample,) = (json.loads(b) for b in _blocks("json"))
+    finding = sample["findings"][0]
+    cli.main(["--format", "json", "--select", finding["code"], finding["path"]])
+    real = json.loads(capsys.readouterr().out)
+    assert list(real) == list(sample)
+    assert real["files"] == sample["files"]
+    assert list(real["findings"][0]) == list(finding)
+    assert real["findings"][0]["code"] == finding["code"]
+    assert real["findings"][0]["fix"] == finding["fix"]
