@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from pytest_uwsgi_lint.sources import UnreadableSource, read_source
 
@@ -35,11 +35,13 @@ def walk(directory: str) -> Iterator[str]:
                 yield os.path.join(root, name)
 
 
-def expand_paths(paths: Sequence[str]) -> Iterator[str]:
-    """Each named file as given; each directory's uWSGI configs."""
+def expand_paths(
+    paths: Sequence[str], excluded: Callable[[str], bool] = lambda path: False
+) -> Iterator[str]:
+    """Each named file as given; each directory's uWSGI configs that are not ``excluded``."""
     for path in paths:
         if path != "-" and os.path.isdir(path):
-            yield from (p for p in walk(path) if looks_like_uwsgi(p))
+            yield from (p for p in walk(path) if not excluded(p) and looks_like_uwsgi(p))
         else:
             yield path
 
