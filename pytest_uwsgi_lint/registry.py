@@ -49,6 +49,8 @@ class Rule:
     tags: tuple[str, ...]
     check: Check
     doc: str
+    #: A CVSS-like score (0.1-10.0) for security rules; SARIF consumers rank alerts by it.
+    security_severity: float | None = None
 
     def sections(self) -> dict[str, str]:
         """The docstring's ``## Heading`` sections, by heading."""
@@ -73,7 +75,11 @@ _REGISTRY: dict[str, Rule] = {}
 
 
 def rule(
-    code: str, name: str, severity: Severity, tags: Sequence[str] = ()
+    code: str,
+    name: str,
+    severity: Severity,
+    tags: Sequence[str] = (),
+    security_severity: float | None = None,
 ) -> Callable[[Check], Check]:
     """Register ``check`` as rule ``code``/``name``; its docstring is the rule's docs."""
     if not _CODE.match(code) or not _NAME.match(name):
@@ -87,7 +93,7 @@ def rule(
         for other in _REGISTRY.values():
             if other.code == code and other.name != name:
                 raise ValueError(f"{code} is used by {other.name} and {name}")
-        _REGISTRY[name] = Rule(code, name, severity, tuple(tags), check, doc)
+        _REGISTRY[name] = Rule(code, name, severity, tuple(tags), check, doc, security_severity)
         return check
 
     return register
