@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
 
-from pytest_uwsgi_lint.findings import Finding
+from pytest_uwsgi_lint.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from pytest_uwsgi_lint.registry import Rule
 
 
 def relative(path: str) -> str:
@@ -46,4 +51,113 @@ def format_json(findings: Sequence[Finding], uwsgi_version: str, files: int) -> 
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-__all__ = ["format_finding", "format_json", "format_text", "relative"]
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _sarif_rule(rule: Rule) -> dict[str, Any]:
+    sections = rule.sections()
+    properties: dict[str, Any] = {"tags": list(rule.tags), "precision": "high"}
+    security = rule.security_severity
+    if security is not None:
+        properties["security-severity"] = f"{security:.1f}"
+    elif "security" not in rule.tags:
+        properties["problem.severity"] = {"info": "recommendation"}.get(
+            rule.severity.value, rule.severity.value
+        )
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": " ".join(sections["What it does"].split())},
+        "help": {"text": rule.doc, "markdown": rule.doc},
+        "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
+        "properties": properties,
+    }
+
+
+def format_sarif(findings: Sequence[Finding], rules: Sequence[Rule], version: str) -> str:
+    """SARIF 2.1.0 with every field GitHub code scanning requires (paths relative to the
+    current directory, which should be the repository root)."""
+    from pytest_uwsgi_lint.fingerprint import fingerprints
+
+    index = {rule.code: position for position, rule in enumerate(rules)}
+    results = []
+    for finding, fingerprint in fingerprints(findings):
+        result: dict[str, Any] = {
+            "ruleId": finding.code,
+            "level": _SARIF_LEVELS[finding.severity],
+            "message": {"text": finding.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": PurePath(relative(finding.path)).as_posix(),
+                            "uriBaseId": "%SRCROOT%",
+                        },
+                        "region": {
+                            "startLine": finding.line,
+                            "startColumn": finding.column,
+                            "endLine": finding.end_line,
+                            "endColumn": max(finding.end_column, finding.column),
+                        },
+                    }
+                }
+            ],
+            "partialFingerprints": {"primaryLocationLineHash": fingerprint},
+        }
+        if finding.code in index:
+            result["ruleIndex"] = index[finding.code]
+        results.append(result)
+    driver = {
+        "name": "uwsgi-lint",
+        "semanticVersion": version,
+        "informationUri": "https://pypi.org/project/pytest-uwsgi-lint/",
+        "rules": [_sarif_rule(rule) for rule in rules],
+    }
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(findings: Sequence[Finding]) -> str:
+    """GitHub Actions workflow commands: one annotation per finding on the pull request."""
+    lines = []
+    for finding in findings:
+        properties = ",".join(
+            f"{key}={_escape_property(str(value))}"
+            for key, value in (
+                ("file", relative(finding.path)),
+                ("line", finding.line),
+                ("col", finding.column),
+                ("endLine", finding.end_line),
+                ("endColumn", finding.end_column),
+                ("title", f"{finding.code} {finding.name}"),
+            )
+        )
+        lines.append(
+            f"::{_GITHUB_LEVELS[finding.severity]} {properties}::{_escape_data(finding.message)}"
+        )
+    return "\n".join(lines)
+
+
+__all__ = [
+    "format_finding",
+    "format_github",
+    "format_json",
+    "format_sarif",
+    "format_text",
+    "relative",
+]

@@ -9,7 +9,7 @@ from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
 
-@rule("UWS007", "exec-in-config", Severity.WARNING, tags=("security",))
+@rule("UWS007", "exec-in-config", Severity.WARNING, tags=("security",), security_severity=6.5)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

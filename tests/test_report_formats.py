@@ -1,0 +1,95 @@
+"""SARIF that GitHub code scanning accepts, and GitHub workflow annotations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from pytest_uwsgi_lint.engine import Settings, lint_paths
+from pytest_uwsgi_lint.findings import Finding
+from pytest_uwsgi_lint.registry import all_rules
+from pytest_uwsgi_lint.report import format_github, format_sarif
+
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+BAD = "[uwsgi]\nmodule = app\nmaster = false ; off\ninclude = exec://cat x.ini\n"
+
+
+@pytest.fixture
+def findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Finding]:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "app.ini").write_text(BAD)
+    found = lint_paths(["configs"], Settings())
+    assert found
+    return found
+
+
+def _sarif(findings: list[Finding]) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(format_sarif(findings, all_rules(), "0.1.0"))
+    return document
+
+
+def test_sarif_validates_against_the_official_schema(findings: list[Finding]) -> None:
+    jsonschema.validate(_sarif(findings), SCHEMA)
+
+
+def test_sarif_has_every_field_github_requires(findings: list[Finding]) -> None:
+    document = _sarif(findings)
+    assert document["$schema"] and document["version"] == "2.1.0"
+    run = document["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] and driver["rules"]
+    ids = [rule["id"] for rule in driver["rules"]]
+    assert len(ids) == len(set(ids)) == len(all_rules())
+    for rule in driver["rules"]:
+        for field in ("shortDescription", "fullDescription", "help"):
+            assert rule[field]["text"].strip(), (rule["id"], field)
+        assert rule["help"]["markdown"].startswith("## What it does")
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+        assert len(rule["properties"]["tags"]) <= 20
+        if "security" in rule["properties"]["tags"]:
+            assert 0.1 <= float(rule["properties"]["security-severity"]) <= 10.0
+    assert len(run["results"]) == len(findings)
+    for result in run["results"]:
+        assert result["message"]["text"]
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "configs/app.ini"
+        region = location["region"]
+        assert region["startLine"] >= 1 and region["endLine"] >= region["startLine"]
+        assert region["startColumn"] >= 1 and region["endColumn"] >= 1
+        assert result["partialFingerprints"]["primaryLocationLineHash"]
+
+
+def test_sarif_fingerprints_survive_moved_lines(tmp_path: Path, findings: list[Finding]) -> None:
+    before = {r["ruleId"]: r["partialFingerprints"] for r in _sarif(findings)["runs"][0]["results"]}
+    (tmp_path / "configs" / "app.ini").write_text("; a new comment\n\n" + BAD)
+    moved = lint_paths(["configs"], Settings())
+    after = {r["ruleId"]: r["partialFingerprints"] for r in _sarif(moved)["runs"][0]["results"]}
+    assert before == after
+    assert [f.line for f in moved] != [f.line for f in findings]
+
+
+def test_github_annotations(findings: list[Finding]) -> None:
+    lines = format_github(findings).splitlines()
+    assert len(lines) == len(findings)
+    first = findings[0]
+    assert lines[0].startswith(
+        f"::{ {'error': 'error', 'warning': 'warning', 'info': 'notice'}[first.severity.value]} "
+        f"file=configs/app.ini,line={first.line},col={first.column},endLine={first.end_line},"
+    )
+    assert f"title={first.code} {first.name}::" in lines[0]
+
+
+def test_github_annotation_escaping() -> None:
+    from pytest_uwsgi_lint.findings import Severity
+
+    finding = Finding("a,b:c.ini", 1, 1, 1, 2, "UWC001", "inline-comment", Severity.WARNING,
+                      "100% sure\nsecond line")
+    line = format_github([finding])
+    assert "file=a%2Cb%3Ac.ini" in line
+    assert line.endswith("::100%25 sure%0Asecond line")
