@@ -132,6 +132,7 @@ def _finding(rule: Rule, hit: Hit, path: str) -> Finding:
         severity=hit.severity or rule.severity,
         message=hit.full_message(),
         fix=hit.fix,
+        edits=hit.edits,
     )
 
 

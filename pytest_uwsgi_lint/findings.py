@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_uwsgi_lint.reader import Entry
@@ -18,6 +18,18 @@ class Severity(enum.Enum):
     def rank(self) -> int:
         """Higher is more severe, for thresholds."""
         return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A safe, byte-level change: replace source lines ``line``..``end_line`` (1-based,
+    inclusive) of ``path`` with ``lines`` (bytes without line ends). ``end_line = line - 1``
+    inserts before ``line``; empty ``lines`` deletes."""
+
+    path: str
+    line: int
+    end_line: int
+    lines: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,7 @@ class Hit:
     path: str | None = None
     chain: tuple[str, ...] = ()
     condition: str = ""
+    edits: tuple[Edit, ...] = ()
 
     @classmethod
     def at(cls, entry: Entry, message: str, **extra: Any) -> Hit:
@@ -79,6 +92,7 @@ class Finding:
     severity: Severity
     message: str
     fix: str | None = None
+    edits: tuple[Edit, ...] = field(default=(), compare=False, repr=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
@@ -98,4 +112,4 @@ class Finding:
         }
 
 
-__all__ = ["Finding", "Hit", "Severity"]
+__all__ = ["Edit", "Finding", "Hit", "Severity"]

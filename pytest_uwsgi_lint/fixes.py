@@ -1,0 +1,161 @@
+"""``--fix`` and ``--diff``: apply the rules' safe edits without losing a byte.
+
+Edits are line splices on the raw bytes, so a BOM, CRLF line ends, invalid UTF-8 and every
+untouched line stay exactly as they were; new lines take the file's dominant line end. A fix
+is applied only when re-linting the edited bytes shows that the findings it targets are gone
+and that nothing new appeared; otherwise the file is left alone and the reason reported.
+Files are written atomically (temporary file in the same folder, fsync, rename, same mode).
+Fixing repeats until nothing fixable is left, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pytest_uwsgi_lint.findings import Edit, Finding
+from pytest_uwsgi_lint.reader import decode
+
+MAX_ROUNDS = 10
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass
+class FixOutcome:
+    """What ``--fix``/``--diff`` did to one file."""
+
+    path: str
+    original: bytes
+    fixed: bytes
+    applied: list[Finding] = field(default_factory=list)
+    refused: list[tuple[Finding, str]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+
+def line_end(data: bytes) -> bytes:
+    """The file's dominant line end: CRLF when most lines end with it."""
+    lines = data.count(b"\n")
+    return b"\r\n" if lines and data.count(b"\r\n") * 2 > lines else b"\n"
+
+
+def apply_edits(data: bytes, edits: Iterable[Edit]) -> bytes:
+    """Splice ``edits`` (non-overlapping, any order) into ``data``."""
+    carriage = b"\r" if line_end(data) == b"\r\n" else b""
+    lines = data.split(b"\n")
+    for edit in sorted(edits, key=lambda e: (e.line, e.end_line), reverse=True):
+        lines[edit.line - 1 : edit.end_line] = [text + carriage for text in edit.lines]
+    return b"\n".join(lines)
+
+
+def _overlaps(edit: Edit, taken: list[Edit]) -> bool:
+    last = max(edit.end_line, edit.line)
+    return any(
+        edit.path == other.path and edit.line <= max(other.end_line, other.line)
+        and other.line <= last
+        for other in taken
+    )
+
+
+def _signature(finding: Finding) -> tuple[str, str]:
+    """What a finding says, with numbers folded so that shifted line numbers still match."""
+    return finding.name, _DIGITS.sub("#", finding.message)
+
+
+Lint = Callable[[bytes], list[Finding]]
+
+
+def fix_file(path: str, data: bytes, lint: Lint) -> FixOutcome:
+    """Fix what can be fixed safely in ``path`` (whose bytes are ``data``); ``lint`` lints
+    bytes as if they were that file's content."""
+    outcome = FixOutcome(path, data, data)
+    refused_keys: set[tuple[str, int, str]] = set()
+    for _ in range(MAX_ROUNDS):
+        findings = lint(outcome.fixed)
+        candidates = [
+            f for f in findings
+            if f.edits and all(e.path == path for e in f.edits)
+            and (f.name, f.line, f.message) not in refused_keys
+        ]
+        chosen: list[Finding] = []
+        taken: list[Edit] = []
+        for finding in candidates:
+            if not any(_overlaps(edit, taken) for edit in finding.edits):
+                chosen.append(finding)
+                taken.extend(finding.edits)
+        if not chosen:
+            break
+        candidate = apply_edits(outcome.fixed, taken)
+        verdict = _verify(findings, lint(candidate), chosen)
+        if verdict is None:
+            outcome.fixed = candidate
+            outcome.applied.extend(chosen)
+            continue
+        for finding in chosen:  # retry them one by one to keep the safe ones
+            single = apply_edits(outcome.fixed, finding.edits)
+            reason = _verify(findings, lint(single), [finding])
+            if reason is None:
+                outcome.fixed = single
+                outcome.applied.append(finding)
+                break
+            outcome.refused.append((finding, reason))
+            refused_keys.add((finding.name, finding.line, finding.message))
+    return outcome
+
+
+def _verify(
+    before: Sequence[Finding], after: Sequence[Finding], fixed: Sequence[Finding]
+) -> str | None:
+    """None when the edit removed what it targeted and added nothing; else why not."""
+    remaining = Counter(_signature(f) for f in before) - Counter(_signature(f) for f in fixed)
+    now = Counter(_signature(f) for f in after)
+    introduced = now - remaining
+    if introduced:
+        name, message = next(iter(introduced))
+        return f"the fix would leave or add a finding ({name}: {message})"
+    return None
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so a crash leaves either the old or the new file."""
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    directory = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(prefix=".uwsgi-lint-", dir=directory)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def unified_diff(outcome: FixOutcome) -> str:
+    """The change as a unified diff (bytes shown losslessly as text)."""
+    before = decode(outcome.original).splitlines(keepends=True)
+    after = decode(outcome.fixed).splitlines(keepends=True)
+    return "".join(
+        difflib.unified_diff(before, after, f"a/{outcome.path}", f"b/{outcome.path}")
+    )
+
+
+__all__ = [
+    "FixOutcome",
+    "apply_edits",
+    "fix_file",
+    "line_end",
+    "unified_diff",
+    "write_atomically",
+]
