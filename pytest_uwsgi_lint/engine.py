@@ -110,6 +110,7 @@ class FileReport:
     path: str
     findings: list[Finding] = field(default_factory=list)
     ini: IniFile | None = None
+    sources: list[IniFile] = field(default_factory=list)  # every file the load read, top first
 
     @property
     def crashed(self) -> bool:
@@ -205,7 +206,7 @@ def lint_bytes(
         loaded.entries, loaded.files[0], settings.version, loaded, settings.deployment,
         target=settings.target,
     )
-    return FileReport(path, lint_config(config, settings), loaded.files[0])
+    return FileReport(path, lint_config(config, settings), loaded.files[0], loaded.files)
 
 
 def lint_source(spec: str, settings: Settings | None = None) -> FileReport:
