@@ -11,14 +11,28 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TextIO
+from typing import Callable, TextIO
 
 from pytest_uwsgi_lint import __version__, catalog
 from pytest_uwsgi_lint.discovery import expand_paths
-from pytest_uwsgi_lint.engine import FILE_UNREADABLE, FileReport, Settings, lint_source
+from pytest_uwsgi_lint.engine import (
+    FILE_UNREADABLE,
+    FileReport,
+    Settings,
+    lint_source,
+    split_spec,
+)
 from pytest_uwsgi_lint.findings import Finding, Severity
 from pytest_uwsgi_lint.registry import Rule, all_rules, find_rule, unknown_selectors
-from pytest_uwsgi_lint.report import format_json, format_text, relative
+from pytest_uwsgi_lint.report import (
+    format_github,
+    format_json,
+    format_sarif,
+    format_text,
+    relative,
+)
+from pytest_uwsgi_lint.settings_file import SettingsError, find_settings, to_settings
+from pytest_uwsgi_lint.sources import UnreadableSource
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -26,6 +40,14 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 _EXIT_INTERRUPTED = 130
 _EXIT_BROKEN_PIPE = 141
+
+# The machine-readable formats: (findings, settings, number of files linted) -> document.
+FORMATS: dict[str, Callable[[Sequence[Finding], Settings, int], str]] = {
+    "text": lambda findings, settings, files: format_text(findings),
+    "json": lambda findings, settings, files: format_json(findings, settings.uwsgi_version, files),
+    "sarif": lambda findings, settings, files: format_sarif(findings, all_rules(), __version__),
+    "github": lambda findings, settings, files: format_github(findings),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,12 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip these rules: codes, code prefixes or names, comma-separated",
     )
     parser.add_argument(
-        "--uwsgi-version", default=catalog.NEWEST_RELEASE, metavar="VERSION",
+        "--uwsgi-version", metavar="VERSION",
         help=f"the uWSGI version the configs run on (default: {catalog.NEWEST_RELEASE})",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=tuple(FORMATS), default="text")
     parser.add_argument(
-        "--fail-on", choices=[s.value for s in Severity], default=Severity.WARNING.value,
+        "--fail-on", choices=[s.value for s in Severity],
         help="the lowest severity that makes the exit code 1 (default: warning)",
     )
     parser.add_argument(
@@ -78,28 +100,51 @@ def _selectors(values: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(s.strip() for value in values or () for s in value.split(",") if s.strip())
 
 
+def _no_rule_matches(selectors: Sequence[str]) -> str | None:
+    unknown = unknown_selectors(selectors)
+    return f"no rule matches {', '.join(unknown)} (see --list-rules)" if unknown else None
+
+
 def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Settings:
+    """The nearest settings file's settings, overridden by the command line."""
     select, ignore = _selectors(args.select), _selectors(args.ignore)
-    unknown = unknown_selectors(select + ignore)
-    if unknown:
-        parser.error(f"no rule matches {', '.join(unknown)} (see --list-rules)")
+    problem = _no_rule_matches(select + ignore)
+    if problem:
+        parser.error(problem)
+    if args.uwsgi_version is not None:
+        try:
+            catalog.parse_version(args.uwsgi_version)
+        except ValueError as error:
+            parser.error(f"--uwsgi-version: {error}")
+    overrides = {
+        "select": list(select) or None,
+        "ignore": list(ignore) or None,
+        "uwsgi-version": args.uwsgi_version,
+        "fail-on": args.fail_on,
+    }
     try:
-        catalog.parse_version(args.uwsgi_version)
-    except ValueError as error:
-        parser.error(f"--uwsgi-version: {error}")
-    return Settings(select, ignore, args.uwsgi_version, Severity(args.fail_on))
+        found = find_settings()
+        settings = to_settings(found, overrides)
+    except SettingsError as error:
+        parser.error(str(error))
+    per_file = tuple(s for _, selectors in settings.per_file_ignores for s in selectors)
+    problem = _no_rule_matches((*settings.select, *settings.ignore, *settings.extend_select,
+                                *per_file))
+    if problem:
+        parser.error(f"{found.path}: {problem}")
+    return settings
 
 
-def _targets(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
+def _targets(paths: Sequence[str], settings: Settings) -> Iterator[tuple[str, bool]]:
     """Each spec to lint, once, and whether the user named it (rather than a directory walk).
 
     A directory named like a config (``app.ini``) is taken as a config that cannot be read,
-    since that is what the user asked for, not walked.
+    since that is what the user asked for, not walked. ``exclude`` applies to walks only.
     """
     seen: set[str] = set()
     for arg in paths:
         named_dir = arg.endswith(".ini") and os.path.isdir(arg)
-        specs = iter((arg,)) if named_dir else expand_paths([arg])
+        specs = iter((arg,)) if named_dir else expand_paths([arg], settings.excluded)
         for spec in specs:
             if spec not in seen:
                 seen.add(spec)
@@ -149,18 +194,19 @@ def explain(found: Rule) -> str:
 
 
 def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    targets = list(_targets(args.paths or ["."]))
+    targets = list(_targets(args.paths or ["."], settings))
     reports = [(lint_source(spec, settings), named) for spec, named in targets]
     findings = sorted(
         (f for report, _ in reports for f in report.findings),
         key=lambda f: (relative(f.path), f.line, f.column, f.code, f.message),
     )
-    if args.format == "json":
-        out.write(format_json(findings, settings.uwsgi_version, len(reports)) + "\n")
-    else:
+    if args.format == "text":
         if findings:
             out.write(format_text(findings) + "\n")
         out.write(summary(findings, len(reports)) + "\n")
+    else:
+        document = FORMATS[args.format](findings, settings, len(reports))
+        out.write(document + "\n" if document else "")
     if not reports:
         err.write("uwsgi-lint: warning: no uWSGI config found (*.ini with a [uwsgi] header)\n")
     if any(report.crashed for report, _ in reports):
@@ -174,11 +220,16 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
     return EXIT_CLEAN
 
 
-def _show_config(spec: str, settings: Settings) -> int:
+def _show_config(spec: str, settings: Settings, err: TextIO) -> int:
     from pytest_uwsgi_lint.show_config import render_spec
 
+    try:
+        shown = render_spec(spec, settings.uwsgi_version)
+    except UnreadableSource as error:
+        err.write(f"uwsgi-lint: {split_spec(spec)[0]} {error}\n")
+        return EXIT_USAGE
     sys.stdout.flush()
-    sys.stdout.buffer.write(render_spec(spec, settings.uwsgi_version))
+    sys.stdout.buffer.write(shown)
     sys.stdout.buffer.flush()
     return EXIT_CLEAN
 
@@ -203,7 +254,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_CLEAN
     settings = _settings(parser, args)
     if args.show_config is not None:
-        return _show_config(args.show_config, settings)
+        return _show_config(args.show_config, settings, err)
     return _lint(args, settings, out, err)
 
 

@@ -485,3 +485,72 @@ def test_permission_denied(workdir: Path) -> None:
     assert done.stdout.startswith(
         "secret.ini:1:1: UWE001 [error] secret.ini cannot be read: permission denied"
     )
+
+
+# machine formats, settings files, --show-config -----------------------------------------------
+
+
+def test_sarif_and_github_formats(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = lint(capsys, *ONE_RULE, "--format", "sarif", "no_master.ini")
+    assert code == cli.EXIT_FINDINGS
+    run = json.loads(out)["runs"][0]
+    assert run["tool"]["driver"]["name"] == "uwsgi-lint"
+    assert [r["ruleId"] for r in run["results"]] == ["UWM001"]
+    location = run["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "no_master.ini"
+    code, out, _ = lint(capsys, *ONE_RULE, "--format", "github", "no_master.ini")
+    assert code == cli.EXIT_FINDINGS
+    assert out.startswith("::warning file=no_master.ini,line=1,col=1,")
+    assert lint(capsys, *ONE_RULE, "--format", "github", "clean.ini") == (0, "", "")
+
+
+def test_settings_file_applies_and_the_command_line_wins(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "pyproject.toml").write_text(
+        '[tool.uwsgi-lint]\nselect = ["UWM"]\nignore = ["master-not-enabled"]\n'
+        'exclude = ["skipped/*"]\n'
+    )
+    (workdir / "skipped").mkdir()
+    (workdir / "skipped" / "app.ini").write_bytes(NO_MASTER)
+    document = lint_json(capsys, "no_master.ini")[1]
+    assert "master-not-enabled" not in names(document)
+    document = lint_json(capsys, "--ignore", "UWE", "no_master.ini")[1]
+    assert "master-not-enabled" in names(document)
+    document = lint_json(capsys, *ONE_RULE, ".")[1]
+    assert document["files"] == 2
+    assert lint_json(capsys, *ONE_RULE, "skipped/app.ini")[1]["files"] == 1
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ('selct = ["UWM"]', "unknown key `selct`"),
+        ('ignore = ["UWQ"]', "no rule matches UWQ"),
+        ('fail-on = "fatal"', "`fail-on` must be error, warning or info"),
+    ],
+)
+def test_bad_settings_file_is_a_usage_error(
+    workdir: Path, capsys: pytest.CaptureFixture[str], setting: str, message: str
+) -> None:
+    (workdir / "pyproject.toml").write_text(f"[tool.uwsgi-lint]\n{setting}\n")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["clean.ini"])
+    err = capsys.readouterr().err
+    assert exited.value.code == cli.EXIT_USAGE
+    assert "pyproject.toml" in err and message in err
+    assert "Traceback" not in err
+
+
+def test_show_config(workdir: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    (workdir / "app.ini").write_bytes(b"[uwsgi]\nmaster = true\nvacuum\n[other]\nmaster = false\n")
+    assert cli.main(["--show-config", "app.ini"]) == cli.EXIT_CLEAN
+    assert capsysbinary.readouterr().out == (
+        b"\n;uWSGI instance configuration\n[uwsgi]\nmaster = true\nvacuum = \n"
+        b";end of configuration\n\n"
+    )
+    assert cli.main(["--show-config", "app.ini:other"]) == cli.EXIT_CLEAN
+    assert b"\nmaster = false\n" in capsysbinary.readouterr().out
+    assert cli.main(["--show-config", "missing.ini"]) == cli.EXIT_USAGE
+    out, err = capsysbinary.readouterr()
+    assert (out, err) == (b"", b"uwsgi-lint: missing.ini does not exist\n")
