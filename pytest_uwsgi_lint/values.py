@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 _C_SPACE = " \t\n\v\f\r"
 _FALSE_WORDS = frozenset({"false", "off", "no"})
 _INT_MAX = 2**31 - 1
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 _ULONG_MAX = 2**64 - 1
+_EXPANSIONS = ("$(", "@(", "%(")
+_INLINE_COMMENT = re.compile(r"(?:^|[ \t])[;#]")
 
 
 def uwsgi_true(text: str) -> bool:
@@ -55,4 +59,27 @@ def is_plain_integer(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-__all__ = ["atoi", "is_boolean_word", "is_plain_integer", "strtoul", "uwsgi_true"]
+def has_expansion(text: str) -> bool:
+    """Whether ``$(...)``, ``@(...)`` or ``%(...)`` is left in the value: uWSGI expands it at
+    start-up from what this run cannot see, so the final text is unknown here."""
+    return any(marker in text for marker in _EXPANSIONS)
+
+
+def inline_comment(text: str) -> int | None:
+    """Where a would-be comment (``;`` or ``#`` first, or after a blank) starts in a value.
+
+    uWSGI has no inline comments: that text stays part of the value.
+    """
+    match = _INLINE_COMMENT.search(text)
+    return None if match is None else match.end() - 1
+
+
+__all__ = [
+    "atoi",
+    "has_expansion",
+    "inline_comment",
+    "is_boolean_word",
+    "is_plain_integer",
+    "strtoul",
+    "uwsgi_true",
+]

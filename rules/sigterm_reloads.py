@@ -1,0 +1,103 @@
+'''sigterm-reloads: before 2.1, SIGTERM brutally reloads uWSGI instead of stopping it.'''
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.model import Config
+from pytest_uwsgi_lint.registry import rule
+
+FIXED_IN = "2.1"
+TERM = 15
+STOPPING = frozenset({"kill_them_all", "gracefully_kill_them_all"})
+
+
+def _remaps_sigterm(value: str) -> bool:
+    """``hook-master-start = unix_signal:15 <func>`` with a function that stops uWSGI.
+
+    uWSGI splits the hook at the first ``:``, the argument at the first space, reads the
+    signal with ``atoi`` and looks the rest up as a symbol (``core/hooks.c`` in 2.0.30).
+    """
+    action, colon, argument = value.partition(":")
+    if not colon or action.lstrip("!") != "unix_signal":
+        return False
+    number, space, function = argument.partition(" ")
+    return bool(space) and number.strip().isdigit() and int(number) == TERM and (
+        function in STOPPING)
+
+
+def _is_vassal(config: Config) -> bool:
+    """A file in a ``vassals`` directory is run by an Emperor, which stops it through its
+    pipe, not with SIGTERM."""
+    return "vassals" in os.path.dirname(os.path.abspath(config.path)).split(os.sep)
+
+
+@rule("UWM009", "sigterm-reloads", Severity.WARNING, tags=("master", "availability"))
+def check(config: Config) -> Iterable[Hit]:
+    """
+    ## What it does
+    Flags a master-managed instance for uWSGI before 2.1 that does not make SIGTERM stop it:
+    no `die-on-term = true`, and no `hook-master-start` that maps signal 15 to a stop.
+
+    ## Why is this bad?
+    In every released uWSGI (2.0.x), the master treats SIGTERM as "brutally reload" and
+    SIGQUIT as "stop" (`core/master.c` in 2.0.30). SIGTERM is exactly what `docker stop`,
+    Kubernetes and `systemctl stop` send, so the instance reloads itself, keeps running, and
+    is killed with SIGKILL when the grace period ends: slow deploys, requests cut off, no
+    clean shutdown. uWSGI 2.1 makes SIGTERM stop the instance and drops `die-on-term`.
+    Files in a `vassals` directory are left alone: the Emperor stops vassals through its
+    pipe, not with SIGTERM.
+
+    ## Example
+    ```ini
+    [uwsgi]
+    master = true
+    module = app:application
+    ```
+
+    ## Use instead
+    ```ini
+    [uwsgi]
+    master = true
+    module = app:application
+    die-on-term = true
+    ```
+
+    For a graceful stop that lets running requests finish:
+    ```ini
+    [uwsgi]
+    master = true
+    module = app:application
+    hook-master-start = unix_signal:15 gracefully_kill_them_all
+    ```
+
+    On uWSGI 2.1 SIGTERM already stops the instance:
+    ```ini uwsgi-version=2.1
+    [uwsgi]
+    master = true
+    module = app:application
+    ```
+    """
+    if config.version >= catalog.parse_version(FIXED_IN):
+        return
+    master = config.master_process
+    if not master.enabled or config.flag("die-on-term") or _is_vassal(config):
+        return
+    if any(_remaps_sigterm(e.value) for e in config.all("hook-master-start")):
+        return
+    where = config.last("die-on-term") or master.explicit or (
+        master.implied_by[0] if master.implied_by else None)
+    if where is None:
+        return
+    said = f"`{where.key} = {where.value}` leaves it so: " if where.key == "die-on-term" else ""
+    yield Hit.at(
+        where,
+        f"{said}uWSGI {config.version} reloads on SIGTERM instead of stopping; "
+        "`docker stop`, Kubernetes and `systemctl stop` send SIGTERM, so the instance "
+        "brutally reloads, keeps running and is SIGKILLed when the grace period ends",
+        fix="add `die-on-term = true` (or `hook-master-start = unix_signal:15 "
+        "gracefully_kill_them_all` for a graceful stop)",
+    )
