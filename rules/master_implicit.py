@@ -43,7 +43,10 @@ def check(config: Config) -> Iterable[Hit]:
         return
     cause = master.implied_by[0]
     others = len(master.implied_by) - 1
-    also = f" ({others} more option{'' if others == 1 else 's'} also need{'s' if others == 1 else ''} it)" if others else ""
+    also = ""
+    if others:
+        also = " (1 more option also needs it)" if others == 1 else (
+            f" ({others} more options also need it)")
     yield Hit.at(
         cause,
         f"the master process is on only because `{cause.key}` (line {cause.line}) needs "
