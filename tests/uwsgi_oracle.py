@@ -28,7 +28,9 @@ all the same.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,8 +40,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pytest_uwsgi_lint.magic import table_for
-from pytest_uwsgi_lint.reader import LineKind, read_ini
+# The project is imported inside the functions that use it: this file is also the sandbox's
+# entry point, which starts without site-packages (``python -I -S``) to start fast.
 
 UWSGI_VERSION = "2.0.30"
 TIMEOUT = 20.0
@@ -53,7 +55,8 @@ SHOW_CONFIG_HEAD = b"\n;uWSGI instance configuration\n[uwsgi]\n"
 SHOW_CONFIG_FOOT = b";end of configuration\n\n"
 
 # Config sources that run a command, reach the network or read something other than a file
-# (core/io.c ``uwsgi_check_scheme``), and the ``@()`` reader that accepts all of them.
+# (core/io.c ``uwsgi_check_scheme``), and the ``@()`` reader that accepts all of them; refused
+# in any option line.
 REFUSED_TEXT = (
     b"exec://", b"http://", b"https://", b"call://", b"callint://", b"fd://", b"data://",
     b"sym://", b"section://", b"emperor://", b"@(",
@@ -86,68 +89,93 @@ REFUSED_PREFIXES = (
 # filter or re-encode the log the config is printed to; ``daemonize`` detaches and
 # ``strict``, ``get``, ``dump-options``, ``version``, ``python-version``, ``help``, ``exit``,
 # ``cflags``, ``dot-h``, ``config-py``, ``print-sym`` stop before the config is printed;
-# ``stats-push`` exits when its pusher is unknown; the cron handlers reject or cut their value.
+# ``stats-push`` exits when its pusher is unknown, ``spooler`` when its directory is missing;
+# the cron handlers reject or cut their value.
 RENAMED_KEYS = frozenset({
     "plugin", "plugins", "need-plugin", "need-plugins", "plugin-dir", "plugins-dir",
     "logto", "logto2", "logger", "logger-req", "req-logger", "threaded-logger",
     "daemonize", "daemonize2",
     "strict", "get", "dump-options", "version", "python-version", "help", "usage", "exit",
     "cflags", "dot-h", "config-py", "print-sym", "print-symbol",
-    "stats-push", "cron", "cron2", "unique-cron",
+    "stats-push", "spooler", "cron", "cron2", "unique-cron",
 })
 RENAMED_PREFIXES = ("log-", "logger-", "logto", "daemonize")
 RENAME_PREFIX = b"oracle-renamed-"
 
-_SANDBOX = r"""
-set -eu
-keep=$1
-shift
-mount --make-rprivate /
-awk '$5 != "/proc" {print $5}' /proc/self/mountinfo | while read -r point; do
-  mount -o remount,bind,ro "$(printf '%b' "$point")"
-done
-hide() {
-  cd "$1"
-  mount -t tmpfs -o "mode=$2,size=64m" oracle "$1"
-  old_ifs=$IFS
-  IFS=:
-  for path in $keep; do
-    case $path in "$1"/*)
-      mkdir -p "$path"
-      mount --no-canonicalize --bind ".${path#"$1"}" "$path"
-      mount -o remount,bind,ro "$path";;
-    esac
-  done
-  IFS=$old_ifs
-  cd /
-}
-for masked in /tmp /run /var/log; do
-  if [ -d "$masked" ]; then hide "$masked" 1777; fi
-done
-cd /dev
-mount -t tmpfs -o mode=755,size=1m oracle /dev
-for node in null zero full random urandom; do
-  : > "/dev/$node"
-  mount --no-canonicalize --bind "./$node" "/dev/$node"
-done
-cd /
-ln -s /proc/self/fd /dev/fd
-ln -s fd/0 /dev/stdin
-ln -s fd/1 /dev/stdout
-ln -s fd/2 /dev/stderr
-mkdir /dev/shm
-mount -t tmpfs -o mode=1777,size=16m oracle /dev/shm
-mount -o remount,ro /dev
-for point in /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus /proc/fs; do
-  if [ -e "$point" ]; then
-    mount --bind "$point" "$point"
-    mount -o remount,bind,ro "$point"
-  fi
-done
-mkdir -p /tmp/oracle-cwd
-cd "${ORACLE_CWD:-/tmp/oracle-cwd}"
-exec "$@" </dev/null
-"""
+# mount(2) flags (linux/mount.h) and the per-mount options that a read-only remount keeps.
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT = 1, 2, 4, 8, 32
+_MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
+_KEPT_OPTIONS = {b"nosuid": _MS_NOSUID, b"nodev": _MS_NODEV, b"noexec": _MS_NOEXEC,
+                 b"noatime": 1024, b"nodiratime": 2048, b"relatime": 1 << 21}
+_DEVICES = ("null", "zero", "full", "random", "urandom")
+_PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs")
+_DEFAULT_CWD = "/tmp/oracle-cwd"
+_SANDBOX_FLAG = "--oracle-sandbox"
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+    encoded = [None if v is None else os.fsencode(v) for v in (source, target, fstype, data)]
+    if libc.mount(encoded[0], encoded[1], encoded[2], flags, encoded[3] or None) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"mount {target}: {os.strerror(error)}")
+
+
+def _read_only_everywhere() -> None:
+    """Remount every mount of this namespace read-only (the fresh /proc excepted)."""
+    with open("/proc/self/mountinfo", "rb") as handle:
+        table = [row.split() for row in handle]
+    for fields in table:
+        point = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), fields[4])
+        if point == b"/proc":
+            continue
+        kept = sum(_KEPT_OPTIONS.get(option, 0) for option in fields[5].split(b","))
+        _mount(None, os.fsdecode(point), None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | kept)
+
+
+def _hide(directory: str, data: str, keep: Sequence[str]) -> int:
+    """Cover ``directory`` with a fresh tmpfs; re-expose ``keep`` paths under it read-only.
+
+    Returns a descriptor of the covered directory, from which more entries can be bound.
+    """
+    old = os.open(directory, os.O_PATH | os.O_DIRECTORY)
+    _mount("oracle", directory, "tmpfs", _MS_NOSUID | _MS_NODEV, data)
+    for path in keep:
+        if path.startswith(directory + "/"):
+            os.makedirs(path)
+            _mount(f"/proc/self/fd/{old}{path[len(directory):]}", path, None, _MS_BIND)
+            _mount(None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
+    return old
+
+
+def _sandbox_main(keep_list: str, cwd: str, command: Sequence[str]) -> None:
+    """Run inside fresh namespaces: lock the file system down, then exec ``command``."""
+    keep = [path for path in keep_list.split(":") if path]
+    _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
+    _read_only_everywhere()
+    for directory in ("/tmp", "/run", "/var/log"):
+        if os.path.isdir(directory):
+            os.close(_hide(directory, "mode=1777,size=64m", keep))
+    old_dev = _hide("/dev", "mode=755,size=1m", ())
+    for name in _DEVICES:
+        os.close(os.open(f"/dev/{name}", os.O_CREAT | os.O_WRONLY, 0o666))
+        _mount(f"/proc/self/fd/{old_dev}/{name}", f"/dev/{name}", None, _MS_BIND)
+    os.close(old_dev)
+    os.symlink("/proc/self/fd", "/dev/fd")
+    for number, name in enumerate(("stdin", "stdout", "stderr")):
+        os.symlink(f"fd/{number}", f"/dev/{name}")
+    os.mkdir("/dev/shm")
+    _mount("oracle", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=1777,size=16m")
+    _mount(None, "/dev", None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID, "mode=755,size=1m")
+    for path in _PROC_READ_ONLY:
+        if os.path.exists(path):
+            _mount(path, path, None, _MS_BIND)
+            _mount(None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY)
+    os.makedirs(_DEFAULT_CWD, exist_ok=True)
+    os.chdir(cwd or _DEFAULT_CWD)
+    os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
+    os.execvp(command[0], list(command))
 
 
 class OracleUnavailable(RuntimeError):
@@ -221,22 +249,21 @@ def run_uwsgi(
     uwsgi = find_uwsgi()
     if uwsgi is None:
         raise OracleUnavailable("no uwsgi binary next to the interpreter or on PATH (pyuwsgi)")
-    for tool in ("unshare", "timeout", "mount", "sh", "awk"):
+    for tool in ("unshare", "timeout"):
         if shutil.which(tool, path=_SAFE_PATH) is None:
             raise OracleUnavailable(f"`{tool}` is not installed")
-    env = {"PATH": _SAFE_PATH}
     extra = [os.path.abspath(path) for path in expose]
     if cwd is not None:
-        env["ORACLE_CWD"] = os.path.abspath(cwd)
-        extra.append(env["ORACLE_CWD"])
+        extra.append(os.path.abspath(cwd))
     command = [
         "unshare", "-m", "-n", "-p", "-f", "--kill-child", "--mount-proc",
-        "sh", "-c", _SANDBOX, "oracle-sandbox", ":".join(_keep_paths(uwsgi, extra)),
+        sys.executable, "-I", "-S", os.path.abspath(__file__), _SANDBOX_FLAG,
+        ":".join(_keep_paths(uwsgi, extra)), os.path.abspath(cwd) if cwd is not None else "",
         "timeout", "-s", "KILL", str(int(timeout)), uwsgi, *args,
     ]
     try:
         done = subprocess.run(
-            command, stdin=subprocess.DEVNULL, capture_output=True, env=env,
+            command, stdin=subprocess.DEVNULL, capture_output=True, env={"PATH": _SAFE_PATH},
             timeout=timeout + 10, check=False,
         )
     except subprocess.TimeoutExpired as error:
@@ -266,33 +293,46 @@ def _key_renamed(key: str) -> bool:
 
 
 def check_safe(data: bytes) -> None:
-    """Raise :class:`Refused` when ``data`` names a scheme, ``@(`` or a refused option."""
-    for text in REFUSED_TEXT:
-        if text in data:
-            raise Refused(f"contains {text.decode()!r}")
+    """Raise :class:`Refused` unless every option line of ``data`` is inert.
+
+    An option is refused when its key is written with ``%`` (magic could then spell any
+    option), when the key is one of the refused options, or when its bytes, before or after
+    the magic pass, contain a scheme or ``@(``. Comment lines are inert whatever they hold:
+    only a ``%`` swallowing the newline before them could make them part of an option, and
+    the joined line is then checked as an option.
+    """
+    from pytest_uwsgi_lint.reader import LineKind, encode, read_ini
+
+    source = data.split(b"\n")
     for line in read_ini(data).lines:
-        if line.kind is LineKind.OPTION and _key_refused(line.key):
+        if line.kind is not LineKind.OPTION:
+            continue
+        raw = b"\n".join(source[line.line - 1 : line.end_line])
+        first = source[line.line - 1][line.column - 1 :]
+        if b"%" in first.split(b"=", 1)[0]:
+            raise Refused(f"line {line.line}: the key is written with % magic")
+        if _key_refused(line.key):
             raise Refused(f"line {line.line} sets `{line.key}`, which acts beyond the process")
+        for text in REFUSED_TEXT:
+            if text in raw or text in encode(line.text):
+                raise Refused(f"line {line.line} contains {text.decode()!r}")
 
 
 def prepare_copy(data: bytes) -> bytes:
     """The bytes uWSGI and our reader are both given: ``data`` with risky keys renamed.
 
     Keys are renamed in every section by inserting :data:`RENAME_PREFIX` where the key starts,
-    so no line moves. A renamed key must be written literally: one that ``%`` magic builds
-    from other bytes is refused, since renaming its source bytes would not be reliable.
+    so no line moves (:func:`check_safe` has made sure keys are written literally).
     """
+    from pytest_uwsgi_lint.reader import LineKind, read_ini
+
     check_safe(data)
     lines = data.split(b"\n")
     for line in read_ini(data).lines:
-        if line.kind is not LineKind.OPTION or not _key_renamed(line.key):
-            continue
-        source = lines[line.line - 1]
-        start = line.column - 1
-        written = source[start : start + len(line.key.encode("utf-8", "surrogateescape"))]
-        if written.decode("utf-8", "surrogateescape") != line.key:
-            raise Refused(f"line {line.line}: key `{line.key}` is built by % magic")
-        lines[line.line - 1] = source[:start] + RENAME_PREFIX + source[start:]
+        if line.kind is LineKind.OPTION and _key_renamed(line.key):
+            start = line.column - 1
+            source = lines[line.line - 1]
+            lines[line.line - 1] = source[:start] + RENAME_PREFIX + source[start:]
     return b"\n".join(lines)
 
 
@@ -340,6 +380,8 @@ def reader_magic_table(path: str, section: str | None, cwd: str, uwsgi: str) -> 
     ``%x`` is the section only when the spec names one; ``%v`` and ``%b`` are the sandbox's
     working directory and the executable uWSGI reports. ``%t``/``%T`` differ on every run.
     """
+    from pytest_uwsgi_lint.magic import table_for
+
     table = table_for(path, section if section is not None else "", UWSGI_VERSION)
     table[b"v"] = os.fsencode(cwd)
     table[b"b"] = os.fsencode(binary_path(uwsgi))
@@ -374,3 +416,11 @@ def show_config(
         _, _, stderr = run_uwsgi(["--ini", spec, *FRAMING_ARGS], cwd=cwd, expose=[root])
     block, entries = parse_show_config(stderr, spec)
     return ShowConfig(path, section, copy, block, entries, table, stderr)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == [_SANDBOX_FLAG]:
+    try:
+        _sandbox_main(sys.argv[2], sys.argv[3], sys.argv[4:])
+    except OSError as failure:
+        sys.stderr.write(f"oracle sandbox: {failure}\n")
+        sys.exit(125)
