@@ -11,18 +11,22 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Callable, TextIO
 
 from pytest_uwsgi_lint import __version__, catalog
+from pytest_uwsgi_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
 from pytest_uwsgi_lint.discovery import expand_paths
 from pytest_uwsgi_lint.engine import (
     FILE_UNREADABLE,
     FileReport,
     Settings,
+    lint_bytes,
     lint_source,
     split_spec,
 )
 from pytest_uwsgi_lint.findings import Finding, Severity
+from pytest_uwsgi_lint.fixes import FixOutcome, fix_file, unified_diff, write_atomically
 from pytest_uwsgi_lint.registry import Rule, all_rules, find_rule, unknown_selectors
 from pytest_uwsgi_lint.report import (
     format_github,
@@ -84,6 +88,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--exit-zero", action="store_true",
         help="exit 0 even when there are findings (usage and internal errors still count)",
+    )
+    changes = parser.add_mutually_exclusive_group()
+    changes.add_argument(
+        "--fix", action="store_true",
+        help="apply the safe fixes in place, then report what is left",
+    )
+    changes.add_argument(
+        "--diff", action="store_true",
+        help="print the safe fixes as a unified diff instead of applying them",
+    )
+    baseline = parser.add_mutually_exclusive_group()
+    baseline.add_argument(
+        "--baseline", metavar="FILE", type=Path,
+        help="report only the findings that FILE does not record",
+    )
+    baseline.add_argument(
+        "--write-baseline", metavar="FILE", type=Path,
+        help="record every current finding in FILE (to adopt the linter on old configs)",
     )
     parser.add_argument("--list-rules", action="store_true", help="print every rule and exit")
     parser.add_argument("--explain", metavar="RULE", help="print a rule's documentation and exit")
@@ -193,28 +215,83 @@ def explain(found: Rule) -> str:
     return f"{header}\n\n{found.doc}"
 
 
+def _fixed(spec: str, report: FileReport, settings: Settings) -> FixOutcome | None:
+    """What the safe fixes change in the file ``spec`` names; None when nothing is fixable."""
+    if spec == "-" or report.ini is None or not any(f.edits for f in report.findings):
+        return None
+    path, section = split_spec(spec)
+    return fix_file(
+        path, report.ini.data, lambda data: lint_bytes(data, path, section, settings).findings
+    )
+
+
+def _report_fixes(outcomes: Sequence[FixOutcome], verb: str, err: TextIO) -> None:
+    for outcome in outcomes:
+        for finding, reason in outcome.refused:
+            err.write(f"{relative(outcome.path)}:{finding.line}: {finding.name} not fixed: "
+                      f"{reason}\n")
+    changed = [o for o in outcomes if o.changed]
+    count = sum(len(o.applied) for o in changed)
+    if changed:
+        err.write(f"{verb} {_plural(count, 'problem')} in {_plural(len(changed), 'file')}.\n")
+
+
 def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    targets = list(_targets(args.paths or ["."], settings))
-    reports = [(lint_source(spec, settings), named) for spec, named in targets]
+    known: frozenset[str] = frozenset()
+    if args.baseline is not None:
+        try:
+            known = read_baseline(args.baseline)
+        except BaselineError as error:
+            err.write(f"uwsgi-lint: {error}\n")
+            return EXIT_USAGE
+    reports: list[tuple[FileReport, bool]] = []
+    outcomes: list[FixOutcome] = []
+    unwritable = False
+    for spec, named in _targets(args.paths or ["."], settings):
+        report = lint_source(spec, settings)
+        outcome = _fixed(spec, report, settings) if args.fix or args.diff else None
+        if outcome is not None:
+            outcomes.append(outcome)
+            if args.fix and outcome.changed:
+                try:
+                    write_atomically(outcome.path, outcome.fixed)
+                except OSError as error:
+                    err.write(f"uwsgi-lint: cannot write {outcome.path}: {error}\n")
+                    unwritable = True
+                report = lint_source(spec, settings)
+        reports.append((report, named))
     findings = sorted(
         (f for report, _ in reports for f in report.findings),
         key=lambda f: (relative(f.path), f.line, f.column, f.code, f.message),
     )
-    if args.format == "text":
+    if args.write_baseline is not None:
+        count = write_baseline(args.write_baseline, findings)
+        err.write(f"Recorded {_plural(count, 'finding')} in {args.write_baseline}.\n")
+        findings = []
+    elif args.baseline is not None:
+        findings = new_findings(findings, known)
+    if args.diff:
+        out.write("".join(unified_diff(o) for o in outcomes if o.changed))
+        _report_fixes(outcomes, "Would fix", err)
+    elif args.format == "text":
         if findings:
             out.write(format_text(findings) + "\n")
         out.write(summary(findings, len(reports)) + "\n")
     else:
         document = FORMATS[args.format](findings, settings, len(reports))
         out.write(document + "\n" if document else "")
+    if args.fix:
+        _report_fixes(outcomes, "Fixed", err)
     if not reports:
         err.write("uwsgi-lint: warning: no uWSGI config found (*.ini with a [uwsgi] header)\n")
     if any(report.crashed for report, _ in reports):
         err.write("uwsgi-lint: a rule crashed; this is a bug in uwsgi-lint, please report it "
                   "with the file\n")
         return EXIT_INTERNAL
-    if any(named and _unreadable(report) for report, named in reports):
+    if unwritable or any(named and _unreadable(report) for report, named in reports):
         return EXIT_USAGE
+    if args.diff:
+        return EXIT_FINDINGS if any(o.changed for o in outcomes) else EXIT_CLEAN
     if not args.exit_zero and any(settings.fails(f) for f in findings):
         return EXIT_FINDINGS
     return EXIT_CLEAN

@@ -16,7 +16,7 @@ from typing import Callable
 import pytest
 
 from pytest_uwsgi_lint import __version__, cli, registry
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Edit, Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import Check, all_rules, rule
 from pytest_uwsgi_lint.sources import MAX_BYTES
@@ -554,3 +554,77 @@ def test_show_config(workdir: Path, capsysbinary: pytest.CaptureFixture[bytes]) 
     assert cli.main(["--show-config", "missing.ini"]) == cli.EXIT_USAGE
     out, err = capsysbinary.readouterr()
     assert (out, err) == (b"", b"uwsgi-lint: missing.ini does not exist\n")
+
+
+# --fix, --diff, baselines ---------------------------------------------------------------------
+
+TODO = b"[uwsgi]\r\nmaster = true\r\ntodo = remove me\r\nmodule = app\r\n"
+FIXED = b"[uwsgi]\r\nmaster = true\r\nmodule = app\r\n"
+
+
+def drop_todo(config: Config) -> Iterable[Hit]:
+    for entry in config.entries:
+        if entry.key == "todo":
+            edit = Edit(entry.path, entry.line, entry.end_line, ())
+            yield Hit.at(entry, "a todo", edits=(edit,), fix="delete the line")
+
+
+def test_fix_edits_in_place_and_reports_what_is_left(
+    workdir: Path, capsys: pytest.CaptureFixture[str], extra_rule: AddRule
+) -> None:
+    extra_rule("test-drop-todo", Severity.WARNING, drop_todo)
+    (workdir / "app.ini").write_bytes(TODO)
+    os.chmod("app.ini", 0o640)
+    code, out, err = lint(capsys, "--select", "test-drop-todo,UWM001", "--fix", "app.ini")
+    assert (code, out, err) == (0, "No problems found in 1 file.\n", "Fixed 1 problem in 1 file.\n")
+    assert (workdir / "app.ini").read_bytes() == FIXED
+    assert os.stat("app.ini").st_mode & 0o777 == 0o640
+    assert lint(capsys, "--select", "test-drop-todo", "--fix", "app.ini")[2] == ""
+
+
+def test_diff_shows_the_fix_and_changes_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str], extra_rule: AddRule
+) -> None:
+    extra_rule("test-drop-todo", Severity.WARNING, drop_todo)
+    (workdir / "app.ini").write_bytes(TODO)
+    code, out, err = lint(capsys, "--select", "test-drop-todo", "--diff", "app.ini")
+    assert code == cli.EXIT_FINDINGS
+    assert out.splitlines()[:2] == ["--- a/app.ini", "+++ b/app.ini"]
+    assert "-todo = remove me\r\n" in out
+    assert err == "Would fix 1 problem in 1 file.\n"
+    assert (workdir / "app.ini").read_bytes() == TODO
+    assert lint(capsys, "--select", "test-drop-todo", "--diff", "clean.ini") == (0, "", "")
+
+
+def test_fix_leaves_standard_input_alone(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    extra_rule: AddRule,
+) -> None:
+    extra_rule("test-drop-todo", Severity.WARNING, drop_todo)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TODO)))
+    code, out, err = lint(capsys, "--select", "test-drop-todo", "--fix", "-")
+    assert code == cli.EXIT_FINDINGS
+    assert out.startswith("-:3:1: UWP990 [warning] a todo (test-drop-todo)")
+    assert err == ""
+
+
+def test_baseline_hides_recorded_findings_only(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = lint(capsys, *ONE_RULE, "--write-baseline", "base.json", ".")
+    assert (code, out) == (cli.EXIT_CLEAN, "No problems found in 2 files.\n")
+    assert err == "Recorded 1 finding in base.json.\n"
+    assert json.loads((workdir / "base.json").read_text())["findings"][0]["code"] == "UWM001"
+    assert lint(capsys, *ONE_RULE, "--baseline", "base.json", ".")[0] == cli.EXIT_CLEAN
+    (workdir / "new.ini").write_bytes(NO_MASTER)
+    code, out, _ = lint(capsys, *ONE_RULE, "--baseline", "base.json", ".")
+    assert code == cli.EXIT_FINDINGS
+    assert out.startswith("new.ini:1:1: UWM001")
+    assert out.endswith("\nFound 1 problem (1 warning) in 1 file.\n")
+
+
+def test_bad_baseline_is_a_usage_error(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "base.json").write_text("[]")
+    code, out, err = lint(capsys, "--baseline", "base.json", "clean.ini")
+    assert (code, out) == (cli.EXIT_USAGE, "")
+    assert err.startswith("uwsgi-lint: base.json: not a uwsgi-lint baseline")
