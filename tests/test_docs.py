@@ -16,6 +16,7 @@ import pytest
 
 from pytest_uwsgi_lint import cli
 from pytest_uwsgi_lint.registry import all_rules
+from pytest_uwsgi_lint.settings_file import read_settings_file, to_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -115,3 +116,13 @@ def test_json_sample_has_the_real_shape(
     assert list(real["findings"][0]) == list(finding)
     assert real["findings"][0]["code"] == finding["code"]
     assert real["findings"][0]["fix"] == finding["fix"]
+
+
+def test_settings_sample_is_accepted(tmp_path: Path) -> None:
+    (sample,) = _blocks("toml")
+    (tmp_path / "pyproject.toml").write_text(sample, encoding="utf-8")
+    found = read_settings_file(tmp_path / "pyproject.toml")
+    assert found is not None
+    settings = to_settings(found)
+    assert settings.per_file_ignores == (("legacy/*.ini", ("master-not-enabled",)),)
+    assert settings.env == (("PORT", "8000"),)
