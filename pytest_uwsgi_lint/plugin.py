@@ -1,8 +1,59 @@
-"""pytest plugin: ``pytest --uwsgi-lint`` collects uWSGI configs as test items."""
+"""pytest plugin: ``pytest --uwsgi-lint`` collects uWSGI configs as test items, one per file.
+
+The plugin is a thin face over the engine. It decides which files become items (paths named
+on the command line always, ``*.ini`` files that look like uWSGI configs inside directories),
+lints in ``runtest`` and never during collection, and remembers clean passes in pytest's
+cache so that an unchanged file is not linted again with the same settings and plugin
+version. Under pytest-xdist the workers hand their clean passes to the controller, which
+alone writes the cache, once, when the session ends.
+
+Importing this module stays cheap for the many test runs that never use it: the engine is
+imported only when ``--uwsgi-lint`` is given.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import re
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from dataclasses import fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
+    from pytest_uwsgi_lint.engine import Settings
+
+MARKER = "uwsgi_lint"
+ITEM_NAME = "uwsgi-lint"
+CACHE_KEY = "uwsgi-lint/clean"
+WORKER_OUTPUT_KEY = "uwsgi_lint_clean"
+
+SETTINGS: pytest.StashKey[Settings] = pytest.StashKey()
+CleanPass = tuple[str, tuple[str, ...]]  # (key, paths the load read, top file first)
+
+# (command-line flag, pytest ini option = option dest, settings-file key, help). A flag given
+# on the command line beats the ini option, which beats the project's settings file.
+_SETTING_OPTIONS = (
+    ("--uwsgi-lint-select", "uwsgi_lint_select", "select",
+     "rules to check: comma-separated codes, code prefixes or names (default: all)"),
+    ("--uwsgi-lint-ignore", "uwsgi_lint_ignore", "ignore",
+     "rules to leave out: comma-separated codes, code prefixes or names"),
+    ("--uwsgi-version", "uwsgi_version", "uwsgi-version",
+     "uWSGI version the configs are meant for (default: the newest release)"),
+    ("--uwsgi-lint-fail-on", "uwsgi_lint_fail_on", "fail-on",
+     "lowest finding severity that fails an item: error, warning or info (default: warning)"),
+)
+_LIST_KEYS = ("select", "ignore")
+_SEVERITIES = ("error", "warning", "info")
+# Constructs whose outcome depends on files other than those the load read: ``@(path)``
+# readers and ``if-exists``-style tests. Configs using them are linted on every run.
+_OUTSIDE_READS = re.compile(rb"@\(|\bif-(?:not-)?(?:exists|file|dir)\b")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -10,7 +61,301 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--uwsgi-lint", action="store_true", default=False, help="lint uWSGI .ini configs"
     )
+    for flag, name, key, text in _SETTING_OPTIONS:
+        extra: dict[str, Any] = {"choices": _SEVERITIES} if key == "fail-on" else {}
+        group.addoption(flag, dest=name, default=None, help=text, **extra)
+        if key in _LIST_KEYS:
+            parser.addini(name, text, type="args", default=[])
+        else:
+            parser.addini(name, text, type="string", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "uwsgi_lint: a uWSGI config linted by pytest-uwsgi-lint")
+    config.addinivalue_line("markers", f"{MARKER}: a uWSGI config linted by pytest-uwsgi-lint")
+    if config.getoption("uwsgi_lint"):
+        config.stash[SETTINGS] = build_settings(config)
+        session = LintSession(config)
+        config.stash[_SESSION] = session
+        config.pluginmanager.register(session, "uwsgi-lint-session")
+
+
+def _given(config: pytest.Config, name: str, flag: str) -> tuple[list[str], str] | None:
+    """The raw value of a pytest-level setting and where it came from, command line first."""
+    value = config.getoption(name)
+    if value is not None:
+        return [value], flag
+    value = config.getini(name)
+    if value:
+        return ([value] if isinstance(value, str) else [str(v) for v in value]), name
+    return None
+
+
+def _selectors(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _check_selectors(selectors: Sequence[str], origin: str) -> None:
+    from pytest_uwsgi_lint.registry import unknown_selectors
+
+    unknown = unknown_selectors(selectors)
+    if unknown:
+        raise pytest.UsageError(
+            f"{origin}: no rule matches {', '.join(unknown)}; name rules by code (UWM001), "
+            "code prefix (UWM) or name (master-not-enabled)"
+        )
+
+
+def _scalar(key: str, text: str, origin: str) -> str:
+    """A checked ``uwsgi-version`` or ``fail-on`` value; a bad one is a usage error."""
+    from pytest_uwsgi_lint import catalog
+
+    value = text.strip()
+    if key == "fail-on":
+        value = value.lower()
+        if value not in _SEVERITIES:
+            raise pytest.UsageError(
+                f"{origin}: {text!r} is not a severity; use error, warning or info"
+            )
+        return value
+    try:
+        catalog.parse_version(value)
+    except ValueError as error:
+        raise pytest.UsageError(f"{origin}: {error}") from None
+    return value
+
+
+def build_settings(config: pytest.Config) -> Settings:
+    """The project's settings file (``[tool.uwsgi-lint]``...), overridden by pytest ini options,
+    overridden by command-line flags; a bad value is a usage error, not a traceback."""
+    from pytest_uwsgi_lint.settings_file import SettingsError, find_settings, to_settings
+
+    overrides: dict[str, Any] = {}
+    for flag, name, key, _ in _SETTING_OPTIONS:
+        given = _given(config, name, flag)
+        if given is None:
+            continue
+        values, origin = given
+        if key in _LIST_KEYS:
+            overrides[key] = _selectors(values)
+            _check_selectors(overrides[key], origin)
+        else:
+            overrides[key] = _scalar(key, values[0], origin)
+    try:
+        found = find_settings(config.invocation_params.dir)
+        settings = to_settings(found, overrides)
+    except SettingsError as error:
+        raise pytest.UsageError(str(error)) from None
+    per_file = [s for _, selectors in settings.per_file_ignores for s in selectors]
+    _check_selectors([*settings.select, *settings.ignore, *settings.extend_select, *per_file],
+                     str(found.path))
+    return settings
+
+
+def settings_digest(settings: Settings) -> str:
+    """What a lint outcome depends on besides the files read: the plugin version, every
+    setting, the rules they select, and the working directory (relative includes, ``%v``)."""
+    import pytest_uwsgi_lint
+
+    identity = {
+        "plugin": pytest_uwsgi_lint.__version__,
+        "settings": [f"{f.name}={getattr(settings, f.name)!r}" for f in fields(settings)],
+        "rules": [f"{r.code} {r.name}" for r in settings.rules],
+        "cwd": os.getcwd(),
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+class LintFailure(Exception):
+    """An item's findings at or above the threshold; its text is the CLI's report."""
+
+
+def _clean_pass(value: Any) -> CleanPass | None:
+    """A stored clean pass ``[key, [paths read]]`` as a tuple; None when malformed."""
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        key, paths = value
+        well_formed = isinstance(paths, (list, tuple)) and all(isinstance(p, str) for p in paths)
+        if isinstance(key, str) and well_formed and paths:
+            return key, tuple(paths)
+    return None
+
+
+def _clean_passes(stored: Any) -> dict[str, CleanPass]:
+    if not isinstance(stored, dict):
+        return {}
+    checked = {nodeid: _clean_pass(value) for nodeid, value in stored.items()}
+    return {k: v for k, v in checked.items() if isinstance(k, str) and v is not None}
+
+
+class LintSession:
+    """One test session with ``--uwsgi-lint``: settings, cached clean passes, new clean passes.
+
+    The cache maps a file's node id to the files its load read and a key over their paths and
+    contents plus the settings digest, so a changed file or include, changed settings or a
+    new plugin version all miss. Only passes are recorded.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.settings = config.stash[SETTINGS]
+        self.digest = settings_digest(self.settings)
+        self.cache: pytest.Cache | None = getattr(config, "cache", None)
+        self.known = _clean_passes(self.cache.get(CACHE_KEY, {}) if self.cache else {})
+        self.clean: dict[str, CleanPass] = {}
+        self.unusual: list[Path] = []
+
+    def key(self, sources: Iterable[tuple[str, bytes]]) -> str:
+        combined = hashlib.sha256(self.digest.encode())
+        for path, data in sources:
+            combined.update(os.fsencode(path) + b"\0" + hashlib.sha256(data).digest())
+        return combined.hexdigest()
+
+    def _unchanged(self, nodeid: str) -> bool:
+        from pytest_uwsgi_lint.sources import UnreadableSource, read_source
+
+        known = self.known.get(nodeid)
+        if known is None:
+            return False
+        key, paths = known
+        try:
+            return key == self.key((p, read_source(p)) for p in paths)
+        except UnreadableSource:
+            return False
+
+    def check(self, nodeid: str, path: Path) -> None:
+        """Lint ``path`` unless it passed before as it is now; raise :class:`LintFailure`."""
+        from pytest_uwsgi_lint import engine, report
+
+        if self._unchanged(nodeid):
+            self.clean[nodeid] = self.known[nodeid]
+            return
+        result = engine.lint_source(report.relative(str(path)), self.settings)
+        if any(self.settings.fails(f) for f in result.findings):
+            raise LintFailure(report.format_text(result.findings))
+        read = [(source.path, source.data) for source in result.sources]
+        if read and not any(_OUTSIDE_READS.search(data) for _, data in read):
+            self.clean[nodeid] = (self.key(read), tuple(p for p, _ in read))
+
+    # -- collection ---------------------------------------------------------------------
+
+    def pytest_collect_file(
+        self, file_path: Path, parent: pytest.Collector
+    ) -> UwsgiLintFile | None:
+        """Named files whatever their extension (Python sources aside); in directories, uWSGI
+        ``*.ini`` files that the settings' ``exclude`` leaves in."""
+        from pytest_uwsgi_lint.discovery import looks_like_uwsgi
+
+        if parent.session.isinitpath(file_path):
+            if file_path.suffix == ".py":  # a test module named with the option in addopts
+                return None
+        elif (
+            file_path.suffix != ".ini"
+            or self.settings.excluded(str(file_path))
+            or not looks_like_uwsgi(str(file_path))
+        ):
+            return None
+        return UwsgiLintFile.from_parent(parent, path=file_path)
+
+    @pytest.hookimpl(tryfirst=True, optionalhook=True)
+    def pytest_collect_directory(
+        self, path: Path, parent: pytest.Collector
+    ) -> UwsgiLintFile | None:
+        """A directory named ``*.ini`` on the command line is a config that cannot be read."""
+        named = parent.config.args_source is pytest.Config.ArgsSource.ARGS
+        if named and path.suffix == ".ini" and parent.session.isinitpath(path):
+            return UwsgiLintFile.from_parent(parent, path=path)
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> None:
+        """Note named paths that are neither files nor directories (a FIFO, a device)."""
+        if session.config.option.pyargs:
+            return
+        base = session.config.invocation_params.dir
+        for arg in session.config.args:
+            path = Path(os.path.abspath(base / arg.split("::")[0]))
+            if path.exists() and not path.is_file() and not path.is_dir():
+                self.unusual.append(path)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, Any, None]:
+        """Give a named FIFO an item: pytest's directory walk only sees regular files."""
+        outcome = yield
+        if not self.unusual or not isinstance(collector, getattr(pytest, "Directory", ())):
+            return
+        collected: pytest.CollectReport = outcome.get_result()
+        if collected.passed:
+            for path in self.unusual:
+                if path.parent == collector.path:
+                    collected.result.append(UwsgiLintFile.from_parent(collector, path=path))
+
+    # -- reporting and cache ------------------------------------------------------------
+
+    def pytest_report_header(self, config: pytest.Config) -> str:
+        settings = self.settings
+        cache = "on" if self.cache is not None else "off (no cacheprovider)"
+        return (
+            f"uwsgi-lint: uWSGI {settings.uwsgi_version}, {len(settings.rules)} rules, "
+            f"fail on {settings.fail_on.value}, cache {cache}"
+        )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
+        """On the xdist controller: take the clean passes a worker found."""
+        self.clean.update(_clean_passes(getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """A worker hands its clean passes over; the controller writes the cache, once."""
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput[WORKER_OUTPUT_KEY] = self.clean
+        elif self.cache is not None:
+            merged = {**self.known, **self.clean}
+            if merged != self.known:
+                self.cache.set(CACHE_KEY, merged)
+
+
+_SESSION: pytest.StashKey[LintSession] = pytest.StashKey()
+
+
+class UwsgiLintFile(pytest.File):
+    """A uWSGI config; it holds one item, so a file is one test."""
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        yield UwsgiLintItem.from_parent(self, name=ITEM_NAME)
+
+
+class UwsgiLintItem(pytest.Item):
+    """Lints its file when run; fails with the findings as the CLI prints them."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.add_marker(MARKER)
+
+    def runtest(self) -> None:
+        self.config.stash[_SESSION].check(self.nodeid, self.path)
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        if isinstance(excinfo.value, LintFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        return self.path, None, f"{ITEM_NAME} {self.nodeid.rpartition('::')[0]}"
+
+
+__all__ = [
+    "CACHE_KEY",
+    "ITEM_NAME",
+    "MARKER",
+    "SETTINGS",
+    "LintFailure",
+    "LintSession",
+    "UwsgiLintFile",
+    "UwsgiLintItem",
+    "build_settings",
+    "settings_digest",
+]

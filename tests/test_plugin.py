@@ -1,0 +1,525 @@
+"""The pytest plugin, driven through pytester: collection, outcomes, options, cache, xdist.
+
+Most runs pin the rule selection (``PINNED``) in the test directory's ``pytest.ini`` so that
+they test the plugin's mechanics, not whichever rules exist today; one run uses the defaults
+and checks the plugin's verdicts against the engine's.
+
+Whether a file was linted is observed through a side channel: a conftest in the test
+directory wraps ``engine.lint_source`` and appends each linted path to a log file, which
+works the same in-process and in xdist workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+import pytest_uwsgi_lint
+from pytest_uwsgi_lint import engine, report
+from pytest_uwsgi_lint.engine import Settings
+from pytest_uwsgi_lint.findings import Severity
+from pytest_uwsgi_lint.registry import Rule, all_rules
+
+GOOD = "[uwsgi]\nmaster = true\nmodule = app:application\nprocesses = 4\n"
+BAD = "[uwsgi]\nmodule = app:application\nprocesses = 4\n"  # master-not-enabled, a warning
+PINNED = "uwsgi_lint_select = UWM001 UWE001"
+
+LOG = "lint-calls.log"
+COUNTING_CONFTEST = f"""
+import os
+
+import pytest
+
+from pytest_uwsgi_lint import engine
+
+LOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), {LOG!r})
+
+
+def pytest_configure(config):
+    original = engine.lint_source
+
+    def counting(spec, settings=None):
+        with open(LOG, "a") as log:
+            log.write(os.path.basename(spec) + "\\n")
+        return original(spec, settings)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(engine, "lint_source", counting)
+    config.add_cleanup(patch.undo)
+"""
+
+
+def pin(pytester: pytest.Pytester, *lines: str) -> None:
+    """A ``pytest.ini`` with the pinned rule selection and ``lines``."""
+    pytester.makefile(".ini", pytest="\n".join(("[pytest]", PINNED, *lines)) + "\n")
+
+
+# hypothesis's plugin makes each inner session several times slower and plays no part here
+QUIET = ("-p", "no:hypothesispytest")
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest(*QUIET, *args)
+
+
+def run_subprocess(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(*QUIET, *args)
+
+
+@pytest.fixture
+def configs(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A directory with a clean config, a failing one and the lint-call counter."""
+    pytester.makefile(".ini", good=GOOD, bad=BAD)
+    pytester.makeconftest(COUNTING_CONFTEST)
+    pin(pytester)
+    return pytester
+
+
+PINNED_SETTINGS = Settings(select=("UWM001", "UWE001"))
+
+
+def linted(pytester: pytest.Pytester) -> list[str]:
+    """The files linted since the last call, sorted; empties the log."""
+    log = pytester.path / LOG
+    if not log.exists():
+        return []
+    names = sorted(log.read_text().split())
+    log.unlink()
+    return names
+
+
+def failure_body(output: str, file: str) -> str:
+    """The text pytest printed under the ``uwsgi-lint FILE`` failure headline."""
+    lines = output.splitlines()
+    head = next(i for i, line in enumerate(lines)
+                if re.fullmatch(rf"_+ uwsgi-lint {re.escape(file)} _+", line))
+    body = []
+    for line in lines[head + 1:]:
+        if line.startswith(("___", "===")):
+            break
+        if not line.startswith("[gw"):  # xdist names the worker that ran the item
+            body.append(line)
+    return "\n".join(body).strip("\n")
+
+
+def cli_text(path: str, settings: Settings = PINNED_SETTINGS) -> str:
+    return report.format_text(engine.lint_source(path, settings).findings)
+
+
+# -- collection and outcomes --------------------------------------------------------------
+
+
+def test_default_settings_give_the_engine_verdicts(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".ini", good=GOOD, bad=BAD)
+    verdicts = {
+        name: any(Settings().fails(f) for f in engine.lint_source(name).findings)
+        for name in ("bad.ini", "good.ini")
+    }
+    assert verdicts["bad.ini"]
+    result = run(pytester, "--uwsgi-lint", "-v")
+    failing = sum(verdicts.values())
+    result.assert_outcomes(failed=failing, passed=len(verdicts) - failing)
+    for name, fails in verdicts.items():
+        result.stdout.fnmatch_lines([f"{name}::uwsgi-lint {'FAILED' if fails else 'PASSED'}*"])
+        if fails:
+            assert failure_body(result.stdout.str(), name) == cli_text(name, Settings())
+
+
+def test_good_passes_and_bad_fails(configs: pytest.Pytester) -> None:
+    result = run(configs, "--uwsgi-lint", "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["bad.ini::uwsgi-lint FAILED*", "good.ini::uwsgi-lint PASSED*"])
+    assert linted(configs) == ["bad.ini", "good.ini"]
+
+
+def test_failure_report_is_the_cli_text_without_traceback(configs: pytest.Pytester) -> None:
+    result = run(configs, "--uwsgi-lint")
+    expected = cli_text("bad.ini")
+    assert "UWM001" in expected and "master-not-enabled" in expected
+    assert failure_body(result.stdout.str(), "bad.ini") == expected
+    assert "Traceback" not in result.stdout.str()
+    assert "def runtest" not in result.stdout.str()
+
+
+def test_nothing_is_collected_without_the_option(configs: pytest.Pytester) -> None:
+    result = run(configs)
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert linted(configs) == []
+
+
+def test_other_ini_files_are_left_alone(pytester: pytest.Pytester) -> None:
+    pin(pytester, "addopts = -ra")
+    pytester.makefile(".ini", tox="[tox]\nenv_list = py3\n")
+    pytester.makefile(".ini", alembic="[alembic]\nscript_location = migrations\n")
+    pytester.makefile(".cfg", setup="[metadata]\nname = app\n\n[uwsgi]\nmaster = true\n")
+    (pytester.path / "deploy").mkdir()
+    (pytester.path / "deploy" / "app.ini").write_text(GOOD)
+    (pytester.path / "deploy" / "notes.txt").write_text(GOOD)
+    result = run(pytester, "--uwsgi-lint", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["deploy/app.ini::uwsgi-lint", "1 test collected*"])
+    for name in ("pytest.ini", "tox.ini", "alembic.ini", "setup.cfg", "notes.txt"):
+        assert name not in result.stdout.str()
+    run(pytester, "--uwsgi-lint").assert_outcomes(passed=1)
+
+
+def test_named_files_are_collected_whatever_their_name(pytester: pytest.Pytester) -> None:
+    pin(pytester)
+    pytester.makefile(".conf", uwsgi=BAD)
+    pytester.makefile(".ini", tox="[tox]\nenv_list = py3\n")
+    pytester.makepyfile(test_app="def test_ok():\n    pass\n")
+    result = run(pytester, "--uwsgi-lint", "uwsgi.conf", "tox.ini", "test_app.py", "-v")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "uwsgi.conf::uwsgi-lint FAILED*", "tox.ini::uwsgi-lint PASSED*",
+        "test_app.py::test_ok PASSED*",
+    ])
+    assert "test_app.py::uwsgi-lint" not in result.stdout.str()  # a Python file is no config
+    assert failure_body(result.stdout.str(), "uwsgi.conf") == cli_text("uwsgi.conf")
+
+
+def test_python_tests_run_beside_lint_items(configs: pytest.Pytester) -> None:
+    configs.makepyfile(test_app="def test_ok():\n    pass\n")
+    run(configs, "--uwsgi-lint").assert_outcomes(passed=2, failed=1)
+
+
+# -- pytest mechanics ---------------------------------------------------------------------
+
+
+def test_marker_selects_only_lint_items(configs: pytest.Pytester) -> None:
+    configs.makepyfile(test_app="def test_ok():\n    pass\n")
+    result = run(configs, "--uwsgi-lint", "-m", "uwsgi_lint", "-v")
+    result.assert_outcomes(passed=1, failed=1, deselected=1)
+    assert "test_ok" not in result.stdout.str().replace("1 deselected", "")
+    result = run(configs, "--uwsgi-lint", "-m", "not uwsgi_lint")
+    result.assert_outcomes(passed=1, deselected=2)
+
+
+def test_strict_markers_with_and_without_the_option(configs: pytest.Pytester) -> None:
+    configs.makepyfile(
+        test_app="import pytest\n\n@pytest.mark.uwsgi_lint\ndef test_ok():\n    pass\n"
+    )
+    run(configs, "--strict-markers").assert_outcomes(passed=1)
+    run(configs, "--strict-markers", "--uwsgi-lint").assert_outcomes(passed=2, failed=1)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["-p", "no:cacheprovider"], ["-p", "no:legacypath"], ["-W", "error"]],
+    ids=["no-cacheprovider", "no-legacypath", "warnings-are-errors"],
+)
+def test_works_with_pytest_switches(configs: pytest.Pytester, flags: list[str]) -> None:
+    for _ in range(2):  # the second run reads whatever cache the first one wrote
+        result = run(configs, "--uwsgi-lint", "--strict-markers", *flags)
+        result.assert_outcomes(passed=1, failed=1, warnings=0)
+        assert failure_body(result.stdout.str(), "bad.ini") == cli_text("bad.ini")
+
+
+def test_without_cacheprovider_every_run_lints(configs: pytest.Pytester) -> None:
+    for _ in range(2):
+        run(configs, "--uwsgi-lint", "-p", "no:cacheprovider").assert_outcomes(
+            passed=1, failed=1
+        )
+        assert linted(configs) == ["bad.ini", "good.ini"]
+
+
+def test_collect_only_lints_nothing(configs: pytest.Pytester) -> None:
+    result = run(configs, "--uwsgi-lint", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["bad.ini::uwsgi-lint", "good.ini::uwsgi-lint", "2 tests*"])
+    assert linted(configs) == []
+    run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
+    assert linted(configs) == ["bad.ini", "good.ini"]  # the counter does see real runs
+
+
+def test_report_header_names_the_settings(configs: pytest.Pytester) -> None:
+    result = run(configs, "--uwsgi-lint", "--uwsgi-lint-fail-on", "error")
+    result.stdout.fnmatch_lines(["uwsgi-lint: uWSGI 2.0.30, * rules, fail on error, cache on"])
+
+
+# -- thresholds and settings ----------------------------------------------------------------
+
+
+def test_findings_below_the_threshold_do_not_fail(configs: pytest.Pytester) -> None:
+    run(configs, "--uwsgi-lint", "--uwsgi-lint-fail-on", "error").assert_outcomes(passed=2)
+    run(configs, "--uwsgi-lint", "--uwsgi-lint-fail-on", "info").assert_outcomes(
+        passed=1, failed=1
+    )
+
+
+def _info_rules() -> list[Rule]:
+    return [r for r in all_rules() if r.severity is Severity.INFO and r.examples("Example")]
+
+
+@pytest.mark.parametrize("rule", _info_rules(), ids=lambda r: r.name)
+def test_info_findings_fail_only_when_asked(pytester: pytest.Pytester, rule: Rule) -> None:
+    folder = pytester.mkdir("conf")  # not the working directory, as in a real deployment
+    examples = rule.examples("Example")
+    for helper in examples:  # files the example includes
+        if "file" in helper.settings:
+            (folder / helper.settings["file"]).write_text(helper.text)
+    example = next(e for e in examples if "file" not in e.settings)
+    (folder / "example.ini").write_text(example.text)
+    version = example.settings.get("uwsgi-version", "2.0.30")
+    chosen = ("--uwsgi-lint", "--uwsgi-lint-select", rule.code, "--uwsgi-version", version,
+              "conf/example.ini")
+    run(pytester, *chosen).assert_outcomes(passed=1)
+    result = run(pytester, *chosen, "--uwsgi-lint-fail-on", "info")
+    result.assert_outcomes(failed=1)
+    body = failure_body(result.stdout.str(), "conf/example.ini")
+    assert f"{rule.code} [info]" in body and f"({rule.name})" in body
+
+
+def test_select_and_ignore(configs: pytest.Pytester) -> None:
+    run(configs, "--uwsgi-lint", "--uwsgi-lint-ignore", "master-not-enabled").assert_outcomes(
+        passed=2
+    )
+    run(configs, "--uwsgi-lint", "--uwsgi-lint-select", "UWM001,UWE").assert_outcomes(
+        passed=1, failed=1
+    )
+    run(configs, "--uwsgi-lint", "--uwsgi-lint-select", " UWE001, ").assert_outcomes(
+        passed=2
+    )
+
+
+def test_ini_options_apply_and_the_command_line_wins(configs: pytest.Pytester) -> None:
+    pin(configs, "uwsgi_lint_ignore = UWM001", "uwsgi_lint_fail_on = info", "uwsgi_version = 2.1")
+    run(configs, "--uwsgi-lint").assert_outcomes(passed=2)
+    result = run(configs, "--uwsgi-lint", "--uwsgi-lint-ignore", "UWE003")
+    result.assert_outcomes(passed=1, failed=1)
+    result = run(configs, "--uwsgi-lint", "--uwsgi-lint-ignore", "UWE003",
+                               "--uwsgi-lint-fail-on", "error")
+    result.assert_outcomes(passed=2)
+
+
+def test_settings_file_then_ini_options_then_command_line(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".ini", good=GOOD, bad=BAD)
+    pytester.makepyprojecttoml(
+        '[tool.uwsgi-lint]\nselect = ["UWM001"]\nfail-on = "error"\n'
+        '[tool.pytest.ini_options]\naddopts = "--uwsgi-lint"\n'
+    )
+    run(pytester).assert_outcomes(passed=2)
+    run(pytester, "--uwsgi-lint-fail-on", "warning").assert_outcomes(passed=1, failed=1)
+    pytester.makepyprojecttoml(
+        '[tool.uwsgi-lint]\nselect = ["UWM001"]\nfail-on = "error"\n'
+        '[tool.pytest.ini_options]\naddopts = "--uwsgi-lint"\nuwsgi_lint_fail_on = "warning"\n'
+    )
+    run(pytester).assert_outcomes(passed=1, failed=1)
+    run(pytester, "--uwsgi-lint-fail-on", "error").assert_outcomes(passed=2)
+    run(pytester, "--uwsgi-lint-ignore", "master-not-enabled").assert_outcomes(passed=2)
+
+
+def test_settings_file_exclude_applies_to_directory_walks_only(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml('[tool.uwsgi-lint]\nselect = ["UWM001"]\nexclude = ["legacy/*"]\n')
+    (pytester.path / "legacy").mkdir()
+    (pytester.path / "legacy" / "old.ini").write_text(BAD)
+    pytester.makefile(".ini", bad=BAD)
+    result = run(pytester, "--uwsgi-lint", "-v")
+    result.assert_outcomes(failed=1)
+    assert "legacy/old.ini" not in result.stdout.str()
+    run(pytester, "--uwsgi-lint", "legacy/old.ini").assert_outcomes(failed=1)
+
+
+def test_bad_settings_file_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml('[tool.uwsgi-lint]\nselect = ["UWQ"]\n')
+    result = run(pytester, "--uwsgi-lint")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*pyproject.toml: no rule matches UWQ*"])
+    pytester.makepyprojecttoml('[tool.uwsgi-lint]\nfail-on = "fatal"\n')
+    result = run(pytester, "--uwsgi-lint")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*pyproject.toml: `fail-on` must be error, warning or info*"])
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "message"),
+    [
+        (["--uwsgi-lint-select", "UWM001,NOPE"], "", "--uwsgi-lint-select: no rule matches NOPE"),
+        (["--uwsgi-lint-ignore", "no-such-rule"], "", "--uwsgi-lint-ignore: no rule matches"),
+        (["--uwsgi-version", "banana"], "", "--uwsgi-version: not a uWSGI version: 'banana'"),
+        ([], "uwsgi_lint_select = UWX", "uwsgi_lint_select: no rule matches UWX"),
+        ([], "uwsgi_version = two", "uwsgi_version: not a uWSGI version: 'two'"),
+        ([], "uwsgi_lint_fail_on = fatal", "uwsgi_lint_fail_on: 'fatal' is not a severity"),
+        (["--uwsgi-lint-fail-on", "fatal"], "", "*--uwsgi-lint-fail-on: invalid choice: 'fatal'*"),
+    ],
+)
+def test_bad_settings_are_usage_errors(
+    configs: pytest.Pytester, args: list[str], ini: str, message: str
+) -> None:
+    if ini:
+        configs.makefile(".ini", pytest=f"[pytest]\n{ini}\n")
+    result = run(configs, "--uwsgi-lint", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{message}*"])
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+    assert linted(configs) == []
+
+
+def test_bad_ini_settings_do_not_break_runs_without_the_option(configs: pytest.Pytester) -> None:
+    configs.makefile(".ini", pytest="[pytest]\nuwsgi_lint_select = NOPE\n")
+    configs.makepyfile(test_app="def test_ok():\n    pass\n")
+    run(configs).assert_outcomes(passed=1)
+
+
+# -- unreadable paths -----------------------------------------------------------------------
+
+
+def test_directory_named_like_a_config_is_a_failing_item(pytester: pytest.Pytester) -> None:
+    pin(pytester)
+    (pytester.path / "x.ini").mkdir()
+    (pytester.path / "x.ini" / "inner.ini").write_text(BAD)
+    result = run(pytester, "--uwsgi-lint", "x.ini")
+    result.assert_outcomes(failed=1)
+    body = failure_body(result.stdout.str(), "x.ini")
+    assert body == cli_text("x.ini")
+    assert "(file-unreadable)" in body and "is a directory" in body
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need POSIX")
+def test_named_fifo_is_a_failing_item_and_is_never_opened(pytester: pytest.Pytester) -> None:
+    pin(pytester)
+    os.mkfifo(pytester.path / "pipe.ini")
+    pytester.makefile(".ini", good=GOOD)
+    result = run(pytester, "--uwsgi-lint", "pipe.ini", "good.ini")
+    result.assert_outcomes(passed=1, failed=1)
+    body = failure_body(result.stdout.str(), "pipe.ini")
+    assert "(file-unreadable)" in body and "is a FIFO" in body
+    # inside a directory pytest only walks regular files, so the FIFO is no item there
+    run(pytester, "--uwsgi-lint").assert_outcomes(passed=1)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_in_a_directory_is_a_failing_item(pytester: pytest.Pytester) -> None:
+    pin(pytester)
+    secret = pytester.makefile(".ini", secret=GOOD)
+    secret.chmod(0)
+    result = run(pytester, "--uwsgi-lint")
+    result.assert_outcomes(failed=1)
+    assert "permission denied (file-unreadable)" in failure_body(result.stdout.str(), "secret.ini")
+
+
+# -- cache ----------------------------------------------------------------------------------
+
+
+def cached_entries(pytester: pytest.Pytester) -> dict[str, list[str]]:
+    """Node id -> the files its clean pass read, as the cache holds them."""
+    path = pytester.path / ".pytest_cache" / "v" / "uwsgi-lint" / "clean"
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    return {nodeid: files for nodeid, (_, files) in stored.items()}
+
+
+def test_unchanged_clean_file_is_not_linted_again(configs: pytest.Pytester) -> None:
+    run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
+    assert linted(configs) == ["bad.ini", "good.ini"]
+    assert list(cached_entries(configs)) == ["good.ini::uwsgi-lint"]
+    result = run(configs, "--uwsgi-lint", "-v")
+    result.assert_outcomes(passed=1, failed=1)  # a cached pass is PASSED, not SKIPPED
+    result.stdout.fnmatch_lines(["good.ini::uwsgi-lint PASSED*"])
+    assert linted(configs) == ["bad.ini"]  # a failing file is never cached
+    assert list(cached_entries(configs)) == ["good.ini::uwsgi-lint"]
+
+
+def test_changed_file_is_linted_again(configs: pytest.Pytester) -> None:
+    run(configs, "--uwsgi-lint")
+    linted(configs)
+    (configs.path / "good.ini").write_text(GOOD + "vacuum = true\n")
+    run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
+    assert linted(configs) == ["bad.ini", "good.ini"]
+    (configs.path / "good.ini").write_text(BAD)
+    run(configs, "--uwsgi-lint").assert_outcomes(failed=2)
+    assert linted(configs) == ["bad.ini", "good.ini"]
+
+
+def test_changed_settings_lint_again(configs: pytest.Pytester) -> None:
+    run(configs, "--uwsgi-lint")
+    linted(configs)
+    ignore = ("--uwsgi-lint-ignore", "UWM001")
+    run(configs, "--uwsgi-lint", *ignore).assert_outcomes(passed=2)
+    assert linted(configs) == ["bad.ini", "good.ini"]
+    run(configs, "--uwsgi-lint", *ignore).assert_outcomes(passed=2)
+    assert linted(configs) == []
+    run(configs, "--uwsgi-lint", "--uwsgi-lint-fail-on", "error").assert_outcomes(passed=2)
+    assert linted(configs) == ["bad.ini", "good.ini"]
+    # back to the defaults: bad.ini must not ride on the pass it had under other settings
+    run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
+    assert "bad.ini" in linted(configs)
+
+
+def test_new_plugin_version_lints_again(
+    configs: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(configs, "--uwsgi-lint")
+    linted(configs)
+    monkeypatch.setattr(pytest_uwsgi_lint, "__version__", pytest_uwsgi_lint.__version__ + ".1")
+    run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
+    assert linted(configs) == ["bad.ini", "good.ini"]
+
+
+def test_cache_clear_and_corrupt_cache(configs: pytest.Pytester) -> None:
+    run(configs, "--uwsgi-lint")
+    linted(configs)
+    run(configs, "--uwsgi-lint", "--cache-clear").assert_outcomes(passed=1, failed=1)
+    assert linted(configs) == ["bad.ini", "good.ini"]
+    store = configs.path / ".pytest_cache" / "v" / "uwsgi-lint" / "clean"
+    store.write_text('["not", "a", "mapping"]')
+    run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
+    assert linted(configs) == ["bad.ini", "good.ini"]
+    assert list(cached_entries(configs)) == ["good.ini::uwsgi-lint"]
+
+
+def test_changed_include_lints_again(configs: pytest.Pytester) -> None:
+    configs.makefile(".ini", app="[uwsgi]\nmaster = true\ninclude = common.ini\n")
+    (configs.path / "common.ini").write_text("[uwsgi]\nprocesses = 4\n")
+    run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(passed=1)
+    assert linted(configs) == ["app.ini"]
+    assert cached_entries(configs)["app.ini::uwsgi-lint"] == ["app.ini", "common.ini"]
+    run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(passed=1)
+    assert linted(configs) == []
+    (configs.path / "common.ini").write_text("[uwsgi]\nprocesses = 8\n")
+    run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(passed=1)
+    assert linted(configs) == ["app.ini"]
+
+
+def test_configs_reading_other_files_are_never_cached(configs: pytest.Pytester) -> None:
+    (configs.path / "name.txt").write_text("web\n")
+    configs.makefile(".ini", app="[uwsgi]\nmaster = true\nprocname-prefix = @(name.txt)\n")
+    for _ in range(2):
+        run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(passed=1)
+        assert linted(configs) == ["app.ini"]
+    assert "app.ini::uwsgi-lint" not in cached_entries(configs)
+
+
+# -- xdist ----------------------------------------------------------------------------------
+
+
+def test_xdist_gives_the_same_outcomes_and_fills_the_cache(configs: pytest.Pytester) -> None:
+    for name in ("one", "two", "three"):
+        configs.makefile(".ini", **{name: GOOD})
+    serial = run(configs, "--uwsgi-lint", "-p", "no:cacheprovider")
+    serial.assert_outcomes(passed=4, failed=1)
+    linted(configs)
+    result = run_subprocess(configs, "--uwsgi-lint", "-n", "2")
+    result.assert_outcomes(passed=4, failed=1)
+    assert failure_body(result.stdout.str(), "bad.ini") == cli_text("bad.ini")
+    assert linted(configs) == ["bad.ini", "good.ini", "one.ini", "three.ini", "two.ini"]
+    clean = {f"{n}.ini::uwsgi-lint" for n in ("good", "one", "two", "three")}
+    assert set(cached_entries(configs)) == clean  # written by the controller
+    result = run_subprocess(configs, "--uwsgi-lint", "-n", "2")
+    result.assert_outcomes(passed=4, failed=1)
+    assert linted(configs) == ["bad.ini"]
+
+
+def test_failure_text_relative_to_invocation_dir(pytester: pytest.Pytester) -> None:
+    pin(pytester)
+    deploy = pytester.path / "deploy"
+    deploy.mkdir()
+    (deploy / "bad.ini").write_text(BAD)
+    result = run(pytester, "--uwsgi-lint", "deploy")
+    result.assert_outcomes(failed=1)
+    expected = cli_text(str(Path("deploy", "bad.ini")))
+    assert expected.startswith("deploy/bad.ini:1:1: UWM001")
+    assert failure_body(result.stdout.str(), "deploy/bad.ini") == expected
