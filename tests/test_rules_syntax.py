@@ -1,0 +1,341 @@
+"""The syntax-trap rules: inline comments, flag values, the `%` pass and the section header.
+
+Where a rule claims what uWSGI reads, an oracle test asks the real uWSGI 2.0.30 the same.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import uwsgi_oracle
+
+from pytest_uwsgi_lint.engine import Settings, lint_bytes, lint_source, lint_text
+from pytest_uwsgi_lint.findings import Finding, Severity
+from pytest_uwsgi_lint.values import uwsgi_true
+
+CONTROL = ("[uwsgi]",)
+
+
+def lint(rule: str, text: str | bytes, path: str = "/srv/app/app.ini") -> list[Finding]:
+    data = text.encode() if isinstance(text, str) else text
+    return lint_bytes(data, path, settings=Settings(select=(rule,))).findings
+
+
+def only(rule: str, text: str | bytes) -> Finding:
+    findings = lint(rule, text)
+    assert len(findings) == 1, findings
+    return findings[0]
+
+
+def ini(*lines: str) -> str:
+    return "\n".join(("[uwsgi]", *lines)) + "\n"
+
+
+def need_oracle() -> None:
+    reason = uwsgi_oracle.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+
+
+# -- inline-comment --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["master = false ; off for now", "lazy-apps = no # later",
+                                  "vacuum = 0 ; keep sockets"])
+def test_inline_comment_flips_a_flag(line: str) -> None:
+    finding = only("inline-comment", ini(line))
+    key, _, value = line.partition(" = ")
+    assert finding.severity is Severity.ERROR and finding.code == "UWC001"
+    assert f"uWSGI reads `{value}` as TRUE" in finding.message
+    assert finding.fix is not None and finding.fix.endswith(f"write `{key} = {value.split()[0]}`")
+
+
+def test_inline_comment_on_a_true_flag_is_a_warning() -> None:
+    finding = only("inline-comment", ini("vacuum = true ; remove sockets"))
+    assert finding.severity is Severity.WARNING
+    assert "reads it as true, right only by accident" in finding.message
+
+
+def test_inline_comment_on_a_number_works_by_accident() -> None:
+    finding = only("inline-comment", ini("harakiri = 60 ; seconds"))
+    assert finding.severity is Severity.WARNING
+    assert "reads 60, right only by accident" in finding.message
+
+
+def test_inline_comment_instead_of_a_number() -> None:
+    finding = only("inline-comment", ini("processes = ; 4 later"))
+    assert finding.severity is Severity.ERROR and "uWSGI reads 0" in finding.message
+
+
+def test_inline_comment_in_a_path() -> None:
+    finding = only("inline-comment", ini("socket = /run/app.sock # main socket"))
+    assert finding.severity is Severity.ERROR
+    assert "uses `/run/app.sock # main socket` verbatim" in finding.message
+    assert finding.fix == "move `# main socket` to its own line and write `socket = /run/app.sock`"
+
+
+def test_inline_comment_in_an_address_handled_specially() -> None:
+    assert only("inline-comment", ini("http = :8080 ; public")).severity is Severity.ERROR
+    assert only("inline-comment", ini("gevent = 400 ; cores")).severity is Severity.WARNING
+
+
+def test_inline_comment_reaches_options_through_placeholders() -> None:
+    assert lint("inline-comment", ini("project = shop ; the name")) == []
+    finding = only("inline-comment", ini("project = shop ; x", "chdir = /srv/%(project)"))
+    assert finding.line == 3 and "(it comes from a placeholder or variable)" in finding.message
+    assert finding.fix == "move the comment out of the placeholder's or variable's value"
+
+
+def test_inline_comment_left_for_runtime_expansion() -> None:
+    finding = only("inline-comment", ini("max-requests = $(MAX_REQUESTS) ; per worker"))
+    assert finding.severity is Severity.WARNING and "keeps the comment" in finding.message
+
+
+def test_inline_comment_reaches_set_options() -> None:
+    """``set = k=v`` exports a real option, so its value is judged as that option's."""
+    finding = only("inline-comment", ini("set = master=false ; off"))
+    assert "`master` is on" in finding.message
+
+
+@pytest.mark.parametrize("line", [
+    "env = PATH=/usr/bin;/bin",
+    "env = PROMPT=a ; b",
+    "exec-asap = mkdir -p /run/app ; chmod 750 /run/app",
+    "hook-pre-app = exec:cd /srv ; ./prepare",
+    "cron = 0 3 -1 -1 -1 backup ; notify",
+    "attach-daemon = sh -c 'sleep 1 ; worker'",
+    "route = ^/old #legacy redirect:/new",
+    "route-uri = ^/a addheader:X-Note: a ; b",
+    "log-format = %(addr) # %(uri)",
+    "add-header = Cache-Control: no-cache ; private",
+    "static-map = /static=/srv/static #1",
+    "alarm = mail cmd:mail -s x root ; true",
+    "set-placeholder = motd=hello ; world",
+    "socket = /run/app.sock;main",
+    "http = example.invalid/#fragment",
+    "master = true;",
+    "processes = 4",
+])
+def test_inline_comment_near_misses(line: str) -> None:
+    assert lint("inline-comment", ini(line)) == []
+
+
+def test_inline_comment_once_per_line_in_a_for_loop() -> None:
+    text = ini("for = a b c", "socket = /run/%(_).sock ; x", "endfor")
+    assert len(lint("inline-comment", text)) == 1
+
+
+# -- boolean-value-surprise ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "hint"), [
+    ('"false"', "false"), ("'no'", "false"), ("disabled", "false"), ("n", "false"),
+    ("00", "false"), ("2", "true"), ("enabled", "true"), ("y", "true"),
+])
+def test_boolean_surprise(value: str, hint: str) -> None:
+    finding = only("boolean-value-surprise", ini(f"vacuum = {value}"))
+    assert finding.code == "UWC003"
+    assert f"uWSGI reads `{value}` as TRUE" in finding.message
+    assert finding.fix is not None and finding.fix.startswith(f"write `{hint}`")
+
+
+def test_boolean_surprise_inverse_flag() -> None:
+    finding = only("boolean-value-surprise", ini("disable-logging = disabled"))
+    assert "`disable-logging` is on" in finding.message
+
+
+@pytest.mark.parametrize("line", [
+    "vacuum = true", "vacuum = FALSE", "vacuum = Off", "vacuum = yes", "vacuum = 1",
+    "vacuum =", "vacuum", "vacuum = 0", "vacuum = $(VACUUM)", "vacuum = %(flag)",
+    "vacuum = false ; later",        # inline-comment's finding, not this rule's
+    "processes = disabled",          # not a flag
+    "unknown-key = disabled",
+])
+def test_boolean_surprise_quiet(line: str) -> None:
+    assert lint("boolean-value-surprise", ini(line)) == []
+
+
+def _uwsgi_reads_true(directory: Path, value: str) -> bool:
+    """uWSGI prints its configuration exactly when it reads ``show-config`` as true."""
+    config = directory / "flag.ini"
+    config.write_text(ini(f"show-config = {value}"))
+    _, _, stderr = uwsgi_oracle.run_uwsgi(
+        ["--ini", str(config), "--logto", "/dev/stderr", "--chdir", "/nonexistent"],
+        expose=[directory],
+    )
+    return b";uWSGI instance configuration" in stderr
+
+
+FLAG_VALUES = ["true", "1", "", "yes", "On", "false", "FALSE", "off", "no", "0",
+               "false ; note", "false # note", "no;", '"false"', "'no'", "disabled", "n", "00",
+               "2", "-0"]
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("value", FLAG_VALUES)
+def test_oracle_flag_values(value: str, tmp_path: Path) -> None:
+    need_oracle()
+    reads_true = _uwsgi_reads_true(tmp_path, value)
+    assert reads_true == uwsgi_true(value)
+    settings = Settings(select=("inline-comment", "boolean-value-surprise"))
+    findings = lint_text(ini(f"show-config = {value}"), settings)
+    plainly_true = value.lower() in ("true", "1", "", "yes", "on")
+    assert len(findings) == (1 if reads_true and not plainly_true else 0), findings
+
+
+# -- percent-swallowed -----------------------------------------------------------------------
+
+
+def test_percent_in_a_date_command() -> None:
+    finding = only("percent-swallowed", ini("cron = 0 3 -1 -1 -1 backup-$(date +%Y%m%d).tgz"))
+    assert (finding.line, finding.column, finding.end_column) == (2, 36, 42)
+    for text in ("`%Y` is deleted", "`%m` is deleted",
+                 "`%d` becomes the config file's directory",
+                 "uWSGI reads `0 3 -1 -1 -1 backup-$(date +/srv/app/).tgz`"):
+        assert text in finding.message
+    assert finding.fix == ("write `%%` for a literal `%`: "
+                           "`cron = 0 3 -1 -1 -1 backup-$(date +%%Y%%m%%d).tgz`")
+
+
+@pytest.mark.parametrize(("line", "effect"), [
+    ("attach-daemon = stamp --at $(date +%s)", "`%s` becomes the config file's name"),
+    ("env = SALE=50% off", "`%` plus a space is deleted"),
+    ("route = ^/a%20b redirect:/b", "`%2` becomes a component"),
+    ("log-date = %d/%b", "`%d` becomes the config file's directory"),
+    ("logto = /var/log/%n-%Y.log", "`%Y` is deleted"),
+    ("procname = 100%", "`%` at the end of the file"),
+])
+def test_percent_eaten(line: str, effect: str) -> None:
+    text = ini(line).rstrip("\n") if line.endswith("%") else ini(line)
+    assert effect in only("percent-swallowed", text).message
+
+
+def test_percent_at_end_of_line_swallows_the_next_option() -> None:
+    finding = only("percent-swallowed", ini("master = true", "log-format = 100%",
+                                            "processes = 4"))
+    assert finding.severity is Severity.ERROR and (finding.line, finding.column) == (3, 17)
+    assert "line 4 (`processes = 4`) becomes part of this value" in finding.message
+    assert "uWSGI reads `log-format = 100processes = 4`" in finding.message
+
+
+def test_percent_at_end_of_a_comment_swallows_the_next_option() -> None:
+    finding = only("percent-swallowed", ini("; load is 100%", "processes = 4"))
+    assert finding.severity is Severity.ERROR and finding.line == 2
+    assert "line 3 (`processes = 4`) becomes part of this comment" in finding.message
+
+
+def test_percent_at_end_of_line_before_a_blank_line() -> None:
+    finding = only("percent-swallowed", ini("log-format = 100%", "", "processes = 4"))
+    assert finding.severity is Severity.WARNING and "the `%` itself vanishes" in finding.message
+
+
+def test_percent_at_end_of_another_section_swallows_our_header() -> None:
+    text = "[app]\nnote = 100%\n[uwsgi]\nmaster = true\n"
+    finding = only("percent-swallowed", text)
+    assert "line 3 (`[uwsgi]`) becomes part of this value" in finding.message
+
+
+@pytest.mark.parametrize("line", [
+    "socket = %d/app.sock", "chdir = %d", "socket = %dapp.sock", "socket = %d%n.sock",
+    "logto = /var/log/uwsgi/%n.log", "processes = %(%k + 1)", "log-date = %%Y-%%m-%%d",
+    "procname = [%n]", "logger = file:%v/logs/app.log", "workers = ${W:-%k}",
+    "attach-daemon = celery worker -n default@%%h", "pidfile = /run/%n.pid",
+    "touch-reload = %p", "ini = %d../base.ini", "note = 100%%", "threads = %k",
+])
+def test_percent_deliberate(line: str) -> None:
+    assert lint("percent-swallowed", ini(line)) == []
+
+
+def test_percent_in_comments_and_other_sections_is_harmless() -> None:
+    assert lint("percent-swallowed", ini("; 50% of cores", "master = true")) == []
+    assert lint("percent-swallowed", "[app]\nx = 50% off\n[uwsgi]\nmaster = true\n") == []
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize(("text", "key"), [
+    (ini("log-format = 100%", "processes = 4"), b"oracle-renamed-log-format"),
+    (ini("env = SALE=50% off"), b"env"),
+    (ini("procname = backup-%Y%m%d"), b"procname"),
+])
+def test_oracle_percent_values(text: str, key: bytes) -> None:
+    need_oracle()
+    shown = uwsgi_oracle.show_config(text.encode())
+    printed = dict(shown.entries)[key].decode()
+    findings = lint_bytes(shown.data, shown.path,
+                          settings=Settings(select=("percent-swallowed",))).findings
+    assert len(findings) == 1
+    assert f"{printed}`" in findings[0].message
+
+
+# -- section-not-found -----------------------------------------------------------------------
+
+BAD_HEADERS = [
+    (b"[uWSGI]\nmaster = true\n", "section names are case-sensitive: `uWSGI` is not `uwsgi`"),
+    (b"[UWSGI]\nmaster = true\n", "case-sensitive"),
+    (b"\xef\xbb\xbf[uwsgi]\nmaster = true\n", "a UTF-8 BOM comes before it"),
+    (b"[uwsgi] ; main\nmaster = true\n", "opening section `uwsgi] ; mai`"),
+    (b"[uwsgi]]\nmaster = true\n", "opening section `uwsgi]`"),
+    (b"[uwsgi\nmaster = true\n", "no closing `]`"),
+    (b"[ uwsgi ]\nmaster = true\n", "blanks inside the brackets"),
+    (b"[uwsgi]\rmaster = true\rprocesses = 2\r", "CR only"),
+    (b"master = true\nprocesses = 2\n", "come before any header"),
+    (b"[app]\nmaster = true\n", "the file has `[app]` but no `[uwsgi]`"),
+]
+EMPTY_FILES = [
+    (b"[uwsgi]\n; master = true\n", "has no option lines under it"),
+    (b"", "no option lines at all"),
+    (b"; nothing\n\n", "no option lines at all"),
+]
+GOOD_HEADERS = [
+    b"[uwsgi]\nmaster = true\n",
+    b"  [uwsgi]  \nmaster = true\n",
+    b"[uwsgi]\r\nmaster = true\r\n",
+    b"[uwsgix\nmaster = true\n",
+    b"\xef\xbb\xbf; config\n[uwsgi]\nmaster = true\n",
+    b"\xef\xbb\xbf[uwsgi]\n[uwsgi]\nmaster = true\n",
+]
+
+
+@pytest.mark.parametrize(("data", "reason"), BAD_HEADERS)
+def test_section_not_found_says_why(data: bytes, reason: str) -> None:
+    finding = only("section-not-found", data)
+    assert finding.code == "UWE002" and finding.severity is Severity.ERROR
+    assert "ignores the whole file" in finding.message and reason in finding.message
+
+
+@pytest.mark.parametrize(("data", "reason"), EMPTY_FILES)
+def test_section_not_found_in_files_without_options_is_a_warning(data: bytes,
+                                                                  reason: str) -> None:
+    finding = only("section-not-found", data)
+    assert finding.severity is Severity.WARNING and reason in finding.message
+
+
+@pytest.mark.parametrize("data", GOOD_HEADERS)
+def test_section_found(data: bytes) -> None:
+    assert lint("section-not-found", data) == []
+
+
+def test_section_not_found_points_at_the_header() -> None:
+    finding = only("section-not-found", b"; app\n\n  [uWSGI]\nmaster = true\n")
+    assert (finding.line, finding.column) == (3, 3)
+    assert finding.fix == "write the header as `[uwsgi]`, with any comment on its own line"
+
+
+def test_section_asked_by_name(tmp_path: Path) -> None:
+    config = tmp_path / "app.ini"
+    config.write_text("[uwsgi]\nmaster = true\n[dev]\nprocesses = 1\n")
+    settings = Settings(select=("section-not-found",))
+    assert lint_source(f"{config}:dev", settings).findings == []
+    missing = lint_source(f"{config}:prod", settings).findings
+    assert len(missing) == 1 and "no `[prod]`" in missing[0].message
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("data", [d for d, _ in BAD_HEADERS + EMPTY_FILES] + GOOD_HEADERS)
+def test_oracle_sections(data: bytes) -> None:
+    need_oracle()
+    shown = uwsgi_oracle.show_config(data)
+    missing = b"Can't find section" in shown.stderr
+    assert missing == (shown.entries == [])
+    assert missing == bool(lint("section-not-found", data))
