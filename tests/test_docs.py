@@ -15,6 +15,7 @@ from types import ModuleType
 import pytest
 
 from pytest_uwsgi_lint import cli
+from pytest_uwsgi_lint.engine import Settings, lint_source
 from pytest_uwsgi_lint.registry import all_rules
 from pytest_uwsgi_lint.settings_file import read_settings_file, to_settings
 
@@ -126,3 +127,32 @@ def test_settings_sample_is_accepted(tmp_path: Path) -> None:
     settings = to_settings(found)
     assert settings.per_file_ignores == (("legacy/*.ini", ("master-not-enabled",)),)
     assert settings.env == (("PORT", "8000"),)
+
+
+EXAMPLES = ROOT / "examples"
+_EXAMPLE_ROW = re.compile(r"^\| `((?:good|bad)/[\w.]+)` \| .* \|(.*)\|$", re.MULTILINE)
+
+
+def _example_rows() -> dict[str, list[str]]:
+    text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    return {
+        name: re.findall(r"`([a-z0-9-]+)`", rules) for name, rules in _EXAMPLE_ROW.findall(text)
+    }
+
+
+def test_every_example_is_listed() -> None:
+    on_disk = {p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.glob("*/*.ini")}
+    assert set(_example_rows()) == on_disk
+
+
+@pytest.mark.parametrize("name, rules", sorted(_example_rows().items()))
+def test_example_is_flagged_as_listed(name: str, rules: list[str]) -> None:
+    settings = Settings()
+    findings = lint_source(str(EXAMPLES / name), settings).findings
+    failing = {f.name for f in findings if settings.fails(f)}
+    if name.startswith("good/"):
+        assert rules == []
+        assert failing == set(), name
+    else:
+        assert rules, f"{name}: name the rule that flags it"
+        assert set(rules) <= failing, name
