@@ -9,9 +9,9 @@ rules can say what the author wrote and what uWSGI read.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import grp
 import os
+import pwd
 import re
 import socket
 import time
@@ -43,11 +43,21 @@ def _hostname() -> bytes:
     return socket.gethostname().encode(errors="surrogateescape")
 
 
+def _online_cpus() -> int:
+    """``sysconf(_SC_NPROCESSORS_ONLN)``, uWSGI's CPU count (``os.cpu_count`` can be overridden)."""
+    try:
+        return max(os.sysconf("SC_NPROCESSORS_ONLN"), 1)
+    except (ValueError, OSError):
+        return os.cpu_count() or 1
+
+
 def _user_and_group() -> dict[bytes, bytes]:
+    """``%u %U %g %G`` from the password and group databases, as ``getpwuid``/``getgrgid``
+    give them to uWSGI (not from ``$USER``, which may name someone else)."""
     uid, gid = os.getuid(), os.getgid()
     try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:
         user = str(uid)
     try:
         group = grp.getgrgid(gid).gr_name
@@ -70,7 +80,7 @@ def global_table(uwsgi_version: str) -> dict[bytes, bytes]:
         b"t": str(int(now)).encode(),
         b"T": str(int(now * 1_000_000)).encode(),
         b"V": uwsgi_version.encode(),
-        b"k": str(os.cpu_count() or 1).encode(),
+        b"k": str(_online_cpus()).encode(),
         b"[": b"\x1b",
         b"b": b"uwsgi",
     }
