@@ -16,6 +16,7 @@ from packaging.version import Version
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.reader import Entry, IniFile
+from pytest_uwsgi_lint.target import Target
 from pytest_uwsgi_lint.values import atoi, uwsgi_true
 
 if TYPE_CHECKING:
@@ -33,10 +34,13 @@ class Config:
         version: Version | None = None,
         loaded: Loaded | None = None,
         deployment: str = "plain",
+        target: Target | None = None,
     ) -> None:
         self.entries = list(entries)
         self.source = source
         self.version = version or catalog.parse_version(catalog.NEWEST_RELEASE)
+        #: Which options exist where the config will run (a version, or a probed binary).
+        self.target = target or Target(self.version)
         self.loaded = loaded
         #: How uWSGI is run: ``plain``, ``systemd``, ``container`` or ``emperor-vassal``;
         #: some rules' right answer depends on it (SIGTERM, daemonize, /tmp, vacuum).

@@ -1,0 +1,129 @@
+"""The uWSGI a config will run on, and what each option name means to it.
+
+A target is either a version (the option tables of that release, all plugins counted) or a
+probed binary (exactly the options its build lists). Rules ask :meth:`Target.status` whether a
+name is an option there, and if not, why: no uWSGI has it, another release has it, or this
+build lacks the plugin or feature that provides it.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import cache, cached_property
+
+from packaging.version import Version
+
+from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.binary import Build
+
+_PLUGIN_FILE = re.compile(r"_plugin\.so$")
+_VERSION_SUFFIX = re.compile(r"[0-9._]+$")
+
+
+class Presence(enum.Enum):
+    OPTION = "option"
+    UNKNOWN = "unknown"
+    OTHER_VERSION = "other-version"
+    NOT_BUILT = "not-built"
+
+
+@dataclass(frozen=True)
+class Status:
+    """What a name is to the target; ``option`` is the catalog record when any uWSGI has one,
+    ``runs`` the releases that have it, ``provider`` what a probed build lacks for it."""
+
+    presence: Presence
+    option: catalog.Option | None = None
+    runs: catalog.Runs = ()
+    provider: str = ""
+
+
+@cache
+def _table_names(table: str) -> frozenset[str]:
+    return frozenset(n for n, o in catalog.options().items() if o.present_in(table))
+
+
+def provider(option: catalog.Option) -> str:
+    """What a build needs for ``option``: its plugin, or the build condition around it."""
+    if option.plugin:
+        return f"the `{option.plugin}` plugin"
+    if option.build_conditions:
+        return f"`{' && '.join(option.build_conditions)}` at build time"
+    return "it"
+
+
+def plugin_matches(loaded: str, plugin: str) -> bool:
+    """Whether a ``plugins = ...`` item loads the plugin from source directory ``plugin``:
+    ``python3``, ``python38`` and ``/usr/lib/uwsgi/python3_plugin.so`` all load ``python``."""
+    name = _PLUGIN_FILE.sub("", os.path.basename(loaded.strip()))
+    return name == plugin or _VERSION_SUFFIX.sub("", name) == plugin
+
+
+@dataclass(frozen=True)
+class Target:
+    """A uWSGI version, or one probed binary (whose own version then applies)."""
+
+    requested: Version
+    build: Build | None = None
+
+    @classmethod
+    def for_version(cls, text: str) -> Target:
+        return cls(catalog.parse_version(text))
+
+    @cached_property
+    def version(self) -> Version:
+        return self.build.version if self.build is not None else self.requested
+
+    @cached_property
+    def table(self) -> str:
+        """The option table of the version: a release tag or ``2.1-dev``."""
+        return catalog.table_for(self.version)
+
+    @property
+    def label(self) -> str:
+        """How messages name the target: ``uWSGI 2.0.30``, ``the uWSGI 2.0.28 at PATH``."""
+        if self.build is not None:
+            return f"the uWSGI {self.build.version_text} at {self.build.path}"
+        return f"uWSGI {self.table}"
+
+    def names(self) -> frozenset[str]:
+        """Every option name the target accepts."""
+        return self.build.options if self.build is not None else _table_names(self.table)
+
+    def has(self, name: str) -> bool:
+        return name in self.names()
+
+    def shortcuts(self) -> dict[str, list[str]]:
+        """The target's options by their one-letter command-line shortcut."""
+        found: dict[str, list[str]] = {}
+        for name in sorted(self.names()):
+            option = self.option(name)
+            if option is not None and option.short:
+                found.setdefault(option.short, []).append(name)
+        return found
+
+    def option(self, name: str) -> catalog.Option | None:
+        """The catalog record of ``name`` as the target's version declares it."""
+        return catalog.lookup(name, self.version)
+
+    def status(self, name: str, plugins: Collection[str] = ()) -> Status:
+        """What ``name`` is to the target; ``plugins`` are the ``plugins``/``need-plugin``
+        items of the config, which add their options to a probed build at start-up."""
+        option = self.option(name)
+        if self.has(name):
+            return Status(Presence.OPTION, option)
+        if option is None:
+            runs = catalog.historic(name)
+            return Status(Presence.OTHER_VERSION, runs=runs) if runs else Status(Presence.UNKNOWN)
+        if not option.present_in(self.table):
+            return Status(Presence.OTHER_VERSION, option, option.releases)
+        if option.plugin and any(plugin_matches(p, option.plugin) for p in plugins):
+            return Status(Presence.OPTION, option)
+        return Status(Presence.NOT_BUILT, option, option.releases, provider(option))
+
+
+__all__ = ["Presence", "Status", "Target", "plugin_matches", "provider"]

@@ -1,0 +1,91 @@
+'''unknown-option: a key that no plugin of the target uWSGI knows.'''
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.keys import CustomKeys, consequence, exported_by, plugin_items
+from pytest_uwsgi_lint.model import Config
+from pytest_uwsgi_lint.reader import Entry
+from pytest_uwsgi_lint.registry import rule
+from pytest_uwsgi_lint.suggest import shortcut, split_key, suggestions
+from pytest_uwsgi_lint.target import Presence, Target
+
+
+@rule("UWC002", "unknown-option", Severity.WARNING, tags=("correctness",))
+def check(config: Config) -> Iterable[Hit]:
+    """
+    ## What it does
+    Flags a key that is not an option of any plugin of the target uWSGI (the version given
+    with `--uwsgi-version`, or exactly the build named with `--uwsgi-binary`), and suggests
+    the option it was probably meant to be: `-` for `_`, lower case, or a name one or two
+    letters away (`harikari` for `harakiri`). Keys the config reads back as `%(name)`,
+    declares with `set-placeholder` or `declare-option`, and `end` are not flagged; an option
+    of another uWSGI release is `option-not-in-version`.
+
+    ## Why is this bad?
+    uWSGI looks option names up exactly (`core/config.c`). A key it does not know is stored
+    as a placeholder and nothing else happens: `harikari = 30`, `max_requests = 100` and
+    `Master = true` start cleanly and do nothing. With `strict` on, the same key stops
+    uWSGI at start-up, so it is an error there.
+
+    ## Example
+    ```ini
+    [uwsgi]
+    master = true
+    harikari = 30
+    max_requests = 1000
+    ```
+
+    ## Use instead
+    ```ini
+    [uwsgi]
+    master = true
+    harakiri = 30
+    max-requests = 1000
+    ```
+    """
+    target = config.target
+    custom = CustomKeys.of(config.entries)
+    plugins = plugin_items(config.entries)
+    strict = config.flag("strict")
+    for entry in config.entries:
+        key = entry.key
+        if exported_by(entry) or custom.accepted(key):
+            continue
+        status = target.status(key, plugins)
+        severity = Severity.ERROR if strict else None
+        if status.presence is Presence.UNKNOWN:
+            hint, fix = _advice(entry, target, strict)
+            message = f"`{key}` is not an option of {target.label}: {consequence(key, strict)}"
+            yield Hit.at(entry, message + hint, fix=fix, severity=severity)
+        elif status.presence is Presence.NOT_BUILT:
+            message = (f"`{key}` needs {status.provider}, which {target.label} lacks: "
+                       f"{consequence(key, strict)}")
+            fix = (f"load it with `plugins = {status.option.plugin}`"
+                   if status.option is not None and status.option.plugin
+                   else "use a uWSGI built with it, or remove the option")
+            yield Hit.at(entry, message, fix=fix, severity=severity)
+
+
+def _advice(entry: Entry, target: Target, strict: bool) -> tuple[str, str]:
+    """What the key was probably meant to be, as a sentence to append and a fix."""
+    key = entry.key
+    split = split_key(key, target.has)
+    if split is not None:
+        line = f"{split[0]} = {split[1]}={entry.value}"
+        return (f"; the key runs up to the first `=`, blank included: did you mean `{line}`?",
+                f"write `{line}`")
+    letters = shortcut(key, target.shortcuts())
+    if letters:
+        names = " or ".join(f"`{n}`" for n in letters)
+        return (f"; `{key}` is the command-line shortcut of {names}, and a config file "
+                "takes only long names", f"write `{letters[0]} = {entry.value}`")
+    found = suggestions(key, target.has, target.names())
+    if found:
+        return f"; did you mean {' or '.join(f'`{s}`' for s in found)}?", (
+            f"rename it to `{found[0]}`")
+    if strict:
+        return "", f"remove it, or declare it with `set-placeholder = {key}=...`"
+    return "", "remove it, or fix its name"

@@ -1,0 +1,119 @@
+'''value-not-integer: an integer option whose text uWSGI reads as another number.'''
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.integers import Reading, maximum, read
+from pytest_uwsgi_lint.model import Config
+from pytest_uwsgi_lint.registry import rule
+from pytest_uwsgi_lint.values import has_expansion, inline_comment
+
+_WRITTEN = re.compile(r"^[+-]?[0-9]+$")
+_WITH_UNIT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)$")
+_SIZES = {"k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
+          "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40,
+          "tb": 1 << 40, "tib": 1 << 40}
+_TIMES = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60,
+          "mins": 60, "minute": 60, "minutes": 60, "h": 3600, "hour": 3600, "hours": 3600,
+          "d": 86400, "day": 86400, "days": 86400}
+#: Name parts of options that count seconds or bytes, for suggesting the plain number.
+_SECONDS = ("harakiri", "timeout", "lifetime", "mercy", "interval", "idle")
+_BYTES = ("size", "buffer")
+
+
+def _plain(option: catalog.Option, amount: float, unit: str) -> int | None:
+    """The plain number ``amount unit`` stands for in the option's own unit, when the unit
+    is clear from the option: megabytes, bytes, or seconds."""
+    size = _SIZES.get(unit.lower())
+    if option.kind == "megabytes" and size is not None:
+        value = amount * size / (1 << 20)
+    elif size is not None and any(p in option.name for p in _BYTES):
+        value = amount * size
+    elif unit.lower() in _TIMES and any(p in option.name for p in _SECONDS):
+        value = amount * _TIMES[unit.lower()]
+    else:
+        return None
+    return int(value) if value == int(value) and value >= 1 else None
+
+
+def _fix(entry_key: str, option: catalog.Option, text: str) -> str:
+    if _WRITTEN.match(text):
+        return f"write a number from 0 to {maximum(option.handler)}"
+    found = _WITH_UNIT.match(text)
+    if found is not None:
+        plain = _plain(option, float(found.group(1)), found.group(2))
+        if plain is not None and read(option.handler, str(plain)) == Reading(plain):
+            return f"write `{entry_key} = {plain}`"
+    if option.kind == "megabytes":
+        return "write a plain number of megabytes"
+    return "write a plain whole number in the option's own unit"
+
+
+def _describe(key: str, option: catalog.Option, text: str, reading: Reading) -> str:
+    unit = " MB" if option.kind == "megabytes" else ""
+    shown = f"`{text}`" if text else "an empty value"
+    if reading.fatal:
+        return (f"uWSGI reads {shown} for `{key}` as {reading.number} and exits at start-up "
+                f"(`invalid value for option \"{key}\": must be > 0`)")
+    if _WRITTEN.match(text):
+        return f"`{key}` cannot hold {text}: uWSGI stores {reading.number}{unit}"
+    return f"`{key}` takes a whole number: uWSGI reads {shown} as {reading.number}{unit}"
+
+
+@rule("UWC005", "value-not-integer", Severity.ERROR, tags=("correctness",))
+def check(config: Config) -> Iterable[Hit]:
+    """
+    ## What it does
+    Flags an integer option (`harakiri`, `max-requests`, `processes`, `buffer-size`,
+    `reload-on-rss`...) whose text uWSGI does not read as the number written: a unit
+    (`1m`, `2G`, `30s`), a word (`true`), a fraction (`10.5`), an empty value, a negative
+    number for an option that must be positive, or a value beyond the option's range.
+
+    ## Why is this bad?
+    uWSGI converts these values with C's `atoi`/`strtoul`, which read the leading digits and
+    drop the rest without a word: `harakiri = 1m` is one second, `reload-on-rss = 2G` is
+    2 MB (workers are recycled after almost every request), `buffer-size = 32k` is 32 bytes,
+    `true` is 0. A negative `processes` or `harakiri` makes uWSGI exit at start-up.
+
+    ## Example
+    ```ini
+    [uwsgi]
+    master = true
+    harakiri = 1m
+    reload-on-rss = 2G
+    ```
+
+    ## Use instead
+    ```ini
+    [uwsgi]
+    master = true
+    harakiri = 60
+    reload-on-rss = 2048
+    ```
+    """
+    target = config.target
+    for entry in config.entries:
+        option = target.option(entry.key)
+        if option is None or option.kind not in ("int", "uint", "megabytes"):
+            continue
+        if not target.has(entry.key) or has_expansion(entry.value):
+            continue
+        cut = inline_comment(entry.value)
+        text = entry.value if cut is None else entry.value[:cut].rstrip()
+        if cut is not None and _WRITTEN.match(text):
+            continue  # a plain number with a comment after it: inline-comment says so
+        reading = read(option.handler, text)
+        written = int(text) if _WRITTEN.match(text) else None
+        if written == reading.number and not reading.fatal:
+            continue
+        out_of_range = written is not None and not reading.fatal
+        yield Hit.at(
+            entry,
+            _describe(entry.key, option, text, reading),
+            fix=_fix(entry.key, option, text),
+            severity=Severity.WARNING if out_of_range else None,
+        )
