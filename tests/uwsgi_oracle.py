@@ -102,6 +102,10 @@ RENAMED_KEYS = frozenset({
 RENAMED_PREFIXES = ("log-", "logger-", "logto", "daemonize")
 RENAME_PREFIX = b"oracle-renamed-"
 
+# The bytes after ``%`` that the magic table ever fills (``config_magic_table_fill`` and
+# ``uwsgi_setup`` in core/uwsgi.c), as a set of one-byte strings.
+MAGIC_LETTERS = frozenset(bytes([b]) for b in b"oOxXpPsSdDjJiIcCeEnN0123456789bvhtTVk[uUgG")
+
 # mount(2) flags (linux/mount.h) and the per-mount options that a read-only remount keeps.
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT = 1, 2, 4, 8, 32
 _MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
@@ -292,10 +296,25 @@ def _key_renamed(key: str) -> bool:
     return key in RENAMED_KEYS or key.startswith(RENAMED_PREFIXES)
 
 
+def _spelled_by_magic(key: bytes) -> bool:
+    """Whether a ``%`` pair in the raw key could expand to text (or eat what follows it).
+
+    Pairs with a byte uWSGI never fills expand to nothing, and ``%%``/``%(`` to themselves, so
+    such keys read the same whatever the table holds.
+    """
+    index = key.find(b"%")
+    while index >= 0:
+        pair = key[index + 1 : index + 2]
+        if not pair or pair in MAGIC_LETTERS:
+            return True
+        index = key.find(b"%", index + 2)
+    return False
+
+
 def check_safe(data: bytes) -> None:
     """Raise :class:`Refused` unless every option line of ``data`` is inert.
 
-    An option is refused when its key is written with ``%`` (magic could then spell any
+    An option is refused when ``%`` magic spells part of its key (it could then spell any
     option), when the key is one of the refused options, or when its bytes, before or after
     the magic pass, contain a scheme or ``@(``. Comment lines are inert whatever they hold:
     only a ``%`` swallowing the newline before them could make them part of an option, and
@@ -309,8 +328,8 @@ def check_safe(data: bytes) -> None:
             continue
         raw = b"\n".join(source[line.line - 1 : line.end_line])
         first = source[line.line - 1][line.column - 1 :]
-        if b"%" in first.split(b"=", 1)[0]:
-            raise Refused(f"line {line.line}: the key is written with % magic")
+        if _spelled_by_magic(first.split(b"=", 1)[0]):
+            raise Refused(f"line {line.line}: the key is spelled with % magic")
         if _key_refused(line.key):
             raise Refused(f"line {line.line} sets `{line.key}`, which acts beyond the process")
         for text in REFUSED_TEXT:
@@ -322,7 +341,7 @@ def prepare_copy(data: bytes) -> bytes:
     """The bytes uWSGI and our reader are both given: ``data`` with risky keys renamed.
 
     Keys are renamed in every section by inserting :data:`RENAME_PREFIX` where the key starts,
-    so no line moves (:func:`check_safe` has made sure keys are written literally).
+    so no line moves (:func:`check_safe` has made sure no key is spelled by magic).
     """
     from pytest_uwsgi_lint.reader import LineKind, read_ini
 
