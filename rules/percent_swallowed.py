@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.magic import MagicEvent
@@ -192,12 +193,11 @@ def check(config: Config) -> Iterable[Hit]:
     ```
     """
     done: set[tuple[str, str]] = set()
+    chains = {entry.path: entry.chain for entry in reversed(config.entries)}
     for ini in config.files:
         if (ini.path, ini.section) in done or not ini.magic:
             continue
         done.add((ini.path, ini.section))
-        yield from _join_hits(ini)
-        for entry in ini.entries:
-            eaten = _eaten(ini, entry)
-            if eaten:
-                yield _eaten_hit(ini, entry, eaten)
+        hits = [*_join_hits(ini)]
+        hits.extend(_eaten_hit(ini, e, eaten) for e in ini.entries if (eaten := _eaten(ini, e)))
+        yield from (replace(hit, chain=chains.get(ini.path, ())) for hit in hits)

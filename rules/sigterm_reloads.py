@@ -29,6 +29,16 @@ def _remaps_sigterm(value: str) -> bool:
         function in STOPPING)
 
 
+def _fix(config: Config) -> str:
+    """``hook-master-start`` exists from 2.0.1 on; older targets only have ``die-on-term``."""
+    fix = "add `die-on-term = true`"
+    hook = catalog.lookup("hook-master-start")
+    if hook is not None and config.version >= catalog.parse_version(hook.first_release):
+        fix += " (or `hook-master-start = unix_signal:15 gracefully_kill_them_all` for a "
+        fix += "graceful stop)"
+    return fix
+
+
 def _is_vassal(config: Config) -> bool:
     """A file in a ``vassals`` directory is run by an Emperor, which stops it through its
     pipe, not with SIGTERM."""
@@ -98,6 +108,5 @@ def check(config: Config) -> Iterable[Hit]:
         f"{said}uWSGI {config.version} reloads on SIGTERM instead of stopping; "
         "`docker stop`, Kubernetes and `systemctl stop` send SIGTERM, so the instance "
         "brutally reloads, keeps running and is SIGKILLed when the grace period ends",
-        fix="add `die-on-term = true` (or `hook-master-start = unix_signal:15 "
-        "gracefully_kill_them_all` for a graceful stop)",
+        fix=_fix(config),
     )

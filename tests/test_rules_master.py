@@ -233,6 +233,12 @@ def test_sigterm_quiet(text: str) -> None:
     assert lint("sigterm-reloads", text) == []
 
 
+def test_sigterm_fix_without_hooks_before_2_0_1() -> None:
+    assert only("sigterm-reloads", ini("master = true"), "1.9.21").fix == (
+        "add `die-on-term = true`")
+    assert "gracefully_kill_them_all" in (only("sigterm-reloads", ini("master")).fix or "")
+
+
 @pytest.mark.parametrize(("version", "flagged"), [("2.0.7", 1), ("2.0.30", 1), ("2.1", 0),
                                                   ("2.1-dev", 0)])
 def test_sigterm_depends_on_version(version: str, flagged: int) -> None:

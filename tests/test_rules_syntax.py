@@ -252,6 +252,15 @@ def test_percent_in_comments_and_other_sections_is_harmless() -> None:
     assert lint("percent-swallowed", "[app]\nx = 50% off\n[uwsgi]\nmaster = true\n") == []
 
 
+def test_percent_in_an_included_file(tmp_path: Path) -> None:
+    (tmp_path / "app.ini").write_text(ini("master = true", "ini = extra.ini"))
+    (tmp_path / "extra.ini").write_text(ini("env = SALE=50% off"))
+    settings = Settings(select=("percent-swallowed",))
+    findings = lint_source(str(tmp_path / "app.ini"), settings).findings
+    assert [(f.path, f.line) for f in findings] == [(str(tmp_path / "extra.ini"), 2)]
+    assert f"[included from {tmp_path / 'app.ini'}:3]" in findings[0].message
+
+
 @pytest.mark.oracle
 @pytest.mark.parametrize(("text", "key"), [
     (ini("log-format = 100%", "processes = 4"), b"oracle-renamed-log-format"),
