@@ -1,0 +1,28 @@
+"""Shared fixtures: the sandboxed uWSGI oracle."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import uwsgi_oracle
+
+
+@pytest.fixture(scope="session")
+def oracle() -> str:
+    """The uwsgi binary the oracle runs; oracle tests skip locally without it, fail in CI."""
+    reason = uwsgi_oracle.unavailable_reason()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the uWSGI oracle must run in CI: {reason}")
+        pytest.skip(f"uWSGI oracle unavailable: {reason}")
+    binary = uwsgi_oracle.find_uwsgi()
+    assert binary is not None
+    return binary
+
+
+@pytest.fixture
+def user_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Login variables naming someone else: uWSGI takes ``%U`` from the password database."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.setenv(name, "somebody-else")
