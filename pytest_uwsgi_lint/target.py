@@ -34,7 +34,7 @@ class Presence(enum.Enum):
 @dataclass(frozen=True)
 class Status:
     """What a name is to the target; ``option`` is the catalog record when any uWSGI has one,
-    ``runs`` the releases that have it, ``provider`` what a probed build lacks for it."""
+    ``runs`` the releases that have it, ``provider`` why a probed build lacks it."""
 
     presence: Presence
     option: catalog.Option | None = None
@@ -48,12 +48,14 @@ def _table_names(table: str) -> frozenset[str]:
 
 
 def provider(option: catalog.Option) -> str:
-    """What a build needs for ``option``: its plugin, or the build condition around it."""
+    """What a build lacking ``option`` lacks, as a clause: its plugin, or the build
+    condition around it; for an unconditional core option, nothing but the option."""
     if option.plugin:
-        return f"the `{option.plugin}` plugin"
+        return f"comes from the `{option.plugin}` plugin, which {{target}} does not have"
     if option.build_conditions:
-        return f"`{' && '.join(option.build_conditions)}` at build time"
-    return "it"
+        condition = " && ".join(option.build_conditions)
+        return f"needs `{condition}` at build time, and {{target}} was built without it"
+    return "is a core option of that version, but {target} does not list it"
 
 
 def plugin_matches(loaded: str, plugin: str) -> bool:
@@ -123,7 +125,8 @@ class Target:
             return Status(Presence.OTHER_VERSION, option, option.releases)
         if option.plugin and any(plugin_matches(p, option.plugin) for p in plugins):
             return Status(Presence.OPTION, option)
-        return Status(Presence.NOT_BUILT, option, option.releases, provider(option))
+        clause = provider(option).format(target=self.label)
+        return Status(Presence.NOT_BUILT, option, option.releases, clause)
 
 
 __all__ = ["Presence", "Status", "Target", "plugin_matches", "provider"]

@@ -61,8 +61,7 @@ def check(config: Config) -> Iterable[Hit]:
             message = f"`{key}` is not an option of {target.label}: {consequence(key, strict)}"
             yield Hit.at(entry, message + hint, fix=fix, severity=severity)
         elif status.presence is Presence.NOT_BUILT:
-            message = (f"`{key}` needs {status.provider}, which {target.label} lacks: "
-                       f"{consequence(key, strict)}")
+            message = f"`{key}` {status.provider}: {consequence(key, strict)}"
             fix = (f"load it with `plugins = {status.option.plugin}`"
                    if status.option is not None and status.option.plugin
                    else "use a uWSGI built with it, or remove the option")

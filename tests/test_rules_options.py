@@ -120,8 +120,8 @@ def test_build_without_a_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     binary = _fake_build(monkeypatch, "2.0.30", set())
     [finding] = lint("unknown-option", ini("php-docroot = /srv"), binary=binary)
     assert finding.message.startswith(
-        "`php-docroot` needs the `php` plugin, which the uWSGI 2.0.30 at "
-        "/opt/uwsgi/bin/uwsgi lacks: uWSGI ignores it silently")
+        "`php-docroot` comes from the `php` plugin, which the uWSGI 2.0.30 at "
+        "/opt/uwsgi/bin/uwsgi does not have: uWSGI ignores it silently")
     assert finding.fix == "load it with `plugins = php`"
     loaded = ini("plugins = /usr/lib/uwsgi/php7_plugin.so", "php-docroot = /srv")
     assert lint("unknown-option", loaded, binary=binary) == []
@@ -131,7 +131,9 @@ def test_build_without_ssl(monkeypatch: pytest.MonkeyPatch) -> None:
     ssl = {n for n, o in catalog.options().items() if "UWSGI_SSL" in o.build_macros}
     binary = _fake_build(monkeypatch, "2.0.30", ssl)
     [finding] = lint("unknown-option", ini("legion-cron = l 0 0 -1 -1 -1 true"), binary=binary)
-    assert "needs `#ifdef UWSGI_SSL` at build time" in finding.message
+    assert finding.message.startswith(
+        "`legion-cron` needs `#ifdef UWSGI_SSL` at build time, and the uWSGI 2.0.30 at "
+        "/opt/uwsgi/bin/uwsgi was built without it: uWSGI ignores it silently")
     assert lint("option-needs-build", ini("legion-cron = x"), binary=binary) == []
 
 

@@ -1,0 +1,168 @@
+"""``--uwsgi-binary``: what is run, with which environment, how the answer is cached, and how
+a binary that cannot answer is reported."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import uwsgi_oracle
+
+from pytest_uwsgi_lint import binary, catalog
+from pytest_uwsgi_lint.binary import BinaryError, Build, parse_reported_version, probe
+from pytest_uwsgi_lint.engine import Settings, lint_text
+
+OPTIONS = ("socket", "master", "processes", "harakiri")
+
+
+def fake_uwsgi(directory: Path, version: str = "2.0.28", options: tuple[str, ...] = OPTIONS,
+               status: int = 0) -> tuple[Path, Path]:
+    """A stand-in binary that logs its arguments and ``UWSGI*`` environment, one run a line."""
+    log = directory / "runs.log"
+    script = directory / "uwsgi"
+    listing = "\\n".join(options)
+    script.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s|%s\\n" "$*" "$(env | grep -i "^uwsgi" | sort | tr "\\n" " ")" >> "{log}"\n'
+        f'[ "$1" = "--version" ] && printf "%s\\n" "{version}"\n'
+        f'[ "$1" = "--dump-options" ] && printf "{listing}\\n"\n'
+        f"exit {status}\n"
+    )
+    script.chmod(0o755)
+    return script, log
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
+def runs(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_probe_asks_version_and_options_only(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    script, log = fake_uwsgi(tmp_path)
+    monkeypatch.setenv("UWSGI_MASTER", "1")
+    monkeypatch.setenv("UWSGI_INI", "/etc/uwsgi/app.ini")
+    build = probe(str(script))
+    assert build == Build(str(script), "2.0.28", frozenset(OPTIONS))
+    assert build.version == catalog.parse_version("2.0.28")
+    assert runs(log) == ["--version|", "--dump-options|"]
+
+
+def test_answer_is_cached_by_path_size_and_mtime(tmp_path: Path, private_cache: Path) -> None:
+    script, log = fake_uwsgi(tmp_path)
+    probe(str(script))
+    assert probe(str(script)).version_text == "2.0.28"
+    assert len(runs(log)) == 2
+    [entry] = (private_cache / "pytest-uwsgi-lint").glob("binary-*.json")
+    assert json.loads(entry.read_text())["path"] == str(script)
+    os.utime(script, ns=(1, 1))
+    probe(str(script))
+    assert len(runs(log)) == 4
+    fake_uwsgi(tmp_path, version="2.0.30")  # rewritten: another size and mtime
+    assert probe(str(script)).version_text == "2.0.30"
+
+
+def test_corrupt_or_unwritable_cache_is_not_an_error(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, log = fake_uwsgi(tmp_path)
+    probe(str(script))
+    [entry] = (private_cache / "pytest-uwsgi-lint").glob("binary-*.json")
+    entry.write_text("{not json")
+    assert probe(str(script)).options == frozenset(OPTIONS)
+    assert len(runs(log)) == 4
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert probe(str(script)).options == frozenset(OPTIONS)
+    assert probe(str(script)).options == frozenset(OPTIONS)
+    assert len(runs(log)) == 8
+
+
+def test_command_name_is_looked_up_in_path(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    script, _ = fake_uwsgi(tmp_path)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert probe("uwsgi").path == str(script)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda d: d / "missing", "does not exist"),
+    (lambda d: d, "is not an executable file"),
+])
+def test_binary_that_cannot_be_run(
+    tmp_path: Path, make: Callable[[Path], Path], message: str
+) -> None:
+    with pytest.raises(BinaryError, match=message):
+        probe(str(make(tmp_path)))
+
+
+def test_binary_that_fails(tmp_path: Path) -> None:
+    script, _ = fake_uwsgi(tmp_path, status=3)
+    with pytest.raises(BinaryError, match=r"--version failed \(exit status 3\)"):
+        probe(str(script))
+
+
+def test_binary_that_is_not_uwsgi(tmp_path: Path) -> None:
+    script, _ = fake_uwsgi(tmp_path, version="GNU bash, version 5.2")
+    with pytest.raises(BinaryError, match="not a uWSGI version"):
+        probe(str(script))
+    listing, _ = fake_uwsgi(tmp_path, options=("usage: foo [options]",))
+    with pytest.raises(BinaryError, match="not an option list"):
+        probe(str(listing))
+
+
+def test_binary_that_hangs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "uwsgi"
+    script.write_text("#!/bin/sh\nexec sleep 30\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(binary, "TIMEOUT", 1)
+    with pytest.raises(BinaryError, match="did not finish within 1 seconds"):
+        probe(str(script))
+
+
+@pytest.mark.parametrize(("text", "version"), [
+    ("2.0.30", "2.0.30"), ("2.0.21-debian", "2.0.21"), ("2.1-dev-6cbb2177", "2.1.dev0"),
+    ("2.0.18.1", "2.0.18.1"),
+])
+def test_reported_versions(text: str, version: str) -> None:
+    assert str(parse_reported_version(text)) == version
+
+
+def test_lint_against_the_binary(tmp_path: Path) -> None:
+    script, log = fake_uwsgi(tmp_path, options=(*OPTIONS, "max-requests"))
+    text = "[uwsgi]\nmaster = true\nmax-requests = 100\nno-orphans = true\nharikari = 30\n"
+    settings = Settings(select=("unknown-option",), uwsgi_binary=str(script))
+    found = lint_text(text, settings)
+    assert [f.line for f in found] == [4, 5]
+    assert found[0].message.startswith(f"`no-orphans` is a core option of that version, but "
+                                       f"the uWSGI 2.0.28 at {script} does not list it")
+    assert "did you mean `harakiri`?" in found[1].message
+    assert settings.version == catalog.parse_version("2.0.28")
+    assert len(runs(log)) == 2
+
+
+def test_settings_report_a_broken_binary(tmp_path: Path) -> None:
+    with pytest.raises(BinaryError, match="does not exist"):
+        _ = Settings(uwsgi_binary=str(tmp_path / "nope")).target
+
+
+@pytest.mark.oracle
+def test_probe_the_real_uwsgi() -> None:
+    """The pyuwsgi binary, asked as a user's binary is, reports 2.0.30 and its 942 options."""
+    uwsgi = uwsgi_oracle.find_uwsgi()
+    if uwsgi is None:
+        pytest.fail("pyuwsgi's uwsgi is part of the test extra")
+    build = probe(uwsgi)
+    assert build.version_text == "2.0.30"
+    assert build.options == catalog.pyuwsgi_options()
+    assert len(build.options) == 942
