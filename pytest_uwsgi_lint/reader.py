@@ -19,6 +19,9 @@ from pytest_uwsgi_lint.magic import MagicEvent, substitute
 DEFAULT_SECTION = "uwsgi"
 _BLANKS = b" \t\r"
 BOM = b"\xef\xbb\xbf"
+# The config-source schemes uWSGI 2.0.30 registers (``uwsgi_setup_schemes``, core/io.c).
+_SCHEME_PREFIXES = tuple(f"{name}://" for name in (
+    "emperor", "http", "data", "sym", "section", "fd", "exec", "call", "callint"))
 
 
 def decode(raw: bytes) -> str:
@@ -122,11 +125,16 @@ class IniFile:
 
 
 def split_section_spec(spec: str) -> tuple[str, str]:
-    """``file.ini:section`` the way uWSGI splits it: at the last ``:``; empty means ``uwsgi``."""
-    path, colon, section = spec.rpartition(":")
-    if not colon:
+    """``file.ini:section`` the way uWSGI splits it: at the last ``:``; empty means ``uwsgi``.
+
+    For a scheme source (``exec://…``, ``http://host:port/…``) only a ``:`` after the last
+    ``/`` counts, so a port is not a section (``uwsgi_ini_config`` in core/ini.c).
+    """
+    after = spec.rfind("/") + 1 if spec.startswith(_SCHEME_PREFIXES) else 0
+    colon = spec.rfind(":", after)
+    if colon < 0:
         return spec, DEFAULT_SECTION
-    return path, section or DEFAULT_SECTION
+    return spec[:colon], spec[colon + 1 :] or DEFAULT_SECTION
 
 
 def _line_spans(count: int, joined: list[int], total: int) -> list[tuple[int, int]]:
