@@ -94,8 +94,10 @@ class Finding:
     fix: str | None = None
     edits: tuple[Edit, ...] = field(default=(), compare=False, repr=False)
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.path, self.line, self.column, self.code)
+    def sort_key(self) -> tuple[str, int, int, str, int, int, str]:
+        """Position first; the rest breaks ties so the order never depends on hashing."""
+        return (self.path, self.line, self.column, self.code, self.end_line, self.end_column,
+                self.message)
 
     def as_dict(self) -> dict[str, Any]:
         return {
