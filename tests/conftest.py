@@ -11,14 +11,7 @@ import uwsgi_oracle
 @pytest.fixture(scope="session")
 def oracle() -> str:
     """The uwsgi binary the oracle runs; oracle tests skip locally without it, fail in CI."""
-    reason = uwsgi_oracle.unavailable_reason()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the uWSGI oracle must run in CI: {reason}")
-        pytest.skip(f"uWSGI oracle unavailable: {reason}")
-    binary = uwsgi_oracle.find_uwsgi()
-    assert binary is not None
-    return binary
+    return uwsgi_oracle.require(ci=os.environ.get("CI") == "true")
 
 
 @pytest.fixture

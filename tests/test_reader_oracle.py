@@ -17,7 +17,8 @@ import uwsgi_oracle
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, read_ini
-from pytest_uwsgi_lint.show_config import render
+from pytest_uwsgi_lint.show_config import render, render_spec
+from pytest_uwsgi_lint.sources import UnreadableSource
 
 CORPUS = Path(__file__).parent / "corpus" / "real"
 TRICKY = Path(__file__).parent / "data" / "tricky"
@@ -137,3 +138,66 @@ def test_risky_keys_are_renamed_for_both_readers() -> None:
     prefix = uwsgi_oracle.RENAME_PREFIX
     assert keys == [prefix + b"logto", prefix + b"plugins", prefix + b"strict",
                     prefix + b"daemonize", b"foo"]
+
+
+@pytest.mark.oracle
+@pytest.mark.usefixtures("oracle")
+def test_render_spec_prints_what_uwsgi_prints(tmp_path: Path) -> None:
+    config = tmp_path / "site.app.ini"
+    config.write_bytes(b"[uwsgi]\nfoo = x\n[dev]\nhere = %d|%n|%e|%p|%s|%c|%x|%o|%j|%i|%O\n"
+                       b"bar = 50% off\n")
+    spec = f"{config}:dev"
+    _, _, stderr = uwsgi_oracle.run_uwsgi(
+        ["--ini", spec, *uwsgi_oracle.FRAMING_ARGS], expose=[tmp_path])
+    block, _ = uwsgi_oracle.parse_show_config(stderr, spec)
+    assert render_spec(spec, "2.0.30") == block
+
+
+def test_render_spec_reports_an_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableSource):
+        render_spec(str(tmp_path / "missing.ini"), "2.0.30")
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [(True, pytest.fail.Exception),
+                                             (False, pytest.skip.Exception)])
+def test_missing_oracle_fails_in_ci_and_skips_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, ci: bool, outcome: type[BaseException]
+) -> None:
+    monkeypatch.setattr(uwsgi_oracle, "unavailable_reason", lambda: "no unshare here")
+    with pytest.raises(outcome, match="no unshare here"):
+        uwsgi_oracle.require(ci)
+
+
+# The harness's own safety checks (no uWSGI run needed).
+@pytest.mark.parametrize("data", [
+    b"[uwsgi]\nini = exec://cat x.ini\n",
+    b"[other]\ninclude = http://example.com/x.ini\n",
+    b"[uwsgi]\nfoo = @(/etc/hostname)\n",
+    b"[uwsgi]\nexec-asap = touch /x\n",
+    b"[uwsgi]\nhook-pre-jail = exec:touch /x\n",
+    b"[uwsgi]\n  plugin-dir = x\nneed-app\ndlopen = ./x.so\n",
+    b"[uwsgi]\nfoo = a%\n# exec://hidden in a comment, joined into foo\n",
+    b"[uwsgi]\nex%hec-asap = x\n",
+    b"[uwsgi]\nexec%\n-asap = x\n",
+    b"[uwsgi]\nset = exec-asap=touch /x\n",
+    b"[uwsgi]\nwait-for-socket = /run/x.sock\n",
+])
+def test_harness_refuses(data: bytes) -> None:
+    with pytest.raises(uwsgi_oracle.Refused):
+        uwsgi_oracle.check_safe(data)
+
+
+@pytest.mark.parametrize("data", [
+    b"[uwsgi]\n# see https://uwsgi-docs.readthedocs.io/\n; exec://not an option\nfoo = bar\n",
+    b"[uwsgi]\nk%zey = unknown letters expand to nothing\n%%odd = 1\n",
+    b"[uwsgi]\nmount = /app=app.py\nemperor = /etc/vassals\n",
+])
+def test_harness_accepts(data: bytes) -> None:
+    uwsgi_oracle.check_safe(data)
+
+
+def test_renaming_keeps_every_line_in_place() -> None:
+    data = b"[uwsgi]\n  logto = /x\nlog-master = true\r\nlo%zgto = y\nfoo = logto\n"
+    copy = uwsgi_oracle.prepare_copy(data)
+    assert copy == (b"[uwsgi]\n  oracle-renamed-logto = /x\noracle-renamed-log-master = true\r\n"
+                    b"oracle-renamed-lo%zgto = y\nfoo = logto\n")

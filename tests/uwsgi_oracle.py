@@ -288,6 +288,21 @@ def unavailable_reason() -> str | None:
     return None
 
 
+def require(ci: bool) -> str:
+    """The uwsgi binary for an oracle test: skip when it cannot run here, but fail in CI,
+    where a skipped oracle would let the comparison silently vanish."""
+    import pytest
+
+    reason = unavailable_reason()
+    if reason is not None:
+        if ci:
+            pytest.fail(f"the uWSGI oracle must run in CI: {reason}")
+        pytest.skip(f"uWSGI oracle unavailable: {reason}")
+    binary = find_uwsgi()
+    assert binary is not None
+    return binary
+
+
 def _key_refused(key: str) -> bool:
     return key in REFUSED_KEYS or key.startswith(REFUSED_PREFIXES)
 
