@@ -45,7 +45,7 @@ from pathlib import Path
 
 UWSGI_VERSION = "2.0.30"
 TIMEOUT = 20.0
-_MASKED = ("/tmp", "/run", "/var/log", "/dev/shm")
+_HIDDEN = ("/tmp", "/run", "/var/log")
 _SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 # Arguments appended to every --show-config run, and the entries uWSGI prints for them.
@@ -158,7 +158,7 @@ def _sandbox_main(keep_list: str, cwd: str, command: Sequence[str]) -> None:
     keep = [path for path in keep_list.split(":") if path]
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     _read_only_everywhere()
-    for directory in ("/tmp", "/run", "/var/log"):
+    for directory in _HIDDEN:
         if os.path.isdir(directory):
             os.close(_hide(directory, "mode=1777,size=64m", keep))
     old_dev = _hide("/dev", "mode=755,size=1m", ())
@@ -218,7 +218,7 @@ def binary_path(uwsgi: str) -> str:
 
 
 def _keep_paths(uwsgi: str, extra: Sequence[str]) -> list[str]:
-    """Host directories under a masked mount point that must stay visible in the sandbox."""
+    """Host directories under a hidden mount point that must stay visible in the sandbox."""
     candidates = {os.path.dirname(os.path.dirname(os.path.abspath(uwsgi))), *extra}
     interpreter = _interpreter(uwsgi)
     if interpreter:
@@ -227,9 +227,12 @@ def _keep_paths(uwsgi: str, extra: Sequence[str]) -> list[str]:
     for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
         candidates.add(prefix)
     resolved = sorted({os.path.realpath(p) for p in candidates} | set(candidates))
-    masked = [p for p in resolved if any(p.startswith(m + "/") for m in _MASKED)]
     keep: list[str] = []
-    for path in masked:
+    for path in resolved:
+        if path.startswith("/dev/"):
+            raise OracleUnavailable(f"cannot expose {path!r} in the sandbox's private /dev")
+        if not any(path.startswith(hidden + "/") for hidden in _HIDDEN):
+            continue
         if ":" in path:
             raise OracleUnavailable(f"cannot expose {path!r} in the sandbox (it contains ':')")
         if os.path.isdir(path) and not any(path.startswith(k + "/") for k in keep):
