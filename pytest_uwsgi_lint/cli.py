@@ -16,6 +16,7 @@ from typing import Callable, TextIO
 
 from pytest_uwsgi_lint import __version__, catalog
 from pytest_uwsgi_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
+from pytest_uwsgi_lint.binary import BinaryError
 from pytest_uwsgi_lint.discovery import expand_paths
 from pytest_uwsgi_lint.engine import (
     FILE_UNREADABLE,
@@ -80,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--uwsgi-version", metavar="VERSION",
         help=f"the uWSGI version the configs run on (default: {catalog.NEWEST_RELEASE})",
     )
+    parser.add_argument(
+        "--uwsgi-binary", metavar="PATH",
+        help="lint against this uWSGI binary's own version and option list (it is asked "
+        "with --version and --dump-options only; the answer is cached)",
+    )
     parser.add_argument("--format", choices=tuple(FORMATS), default="text")
     parser.add_argument(
         "--fail-on", choices=[s.value for s in Severity],
@@ -142,13 +148,17 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
         "select": list(select) or None,
         "ignore": list(ignore) or None,
         "uwsgi-version": args.uwsgi_version,
+        "uwsgi-binary": args.uwsgi_binary,
         "fail-on": args.fail_on,
     }
     try:
         found = find_settings()
         settings = to_settings(found, overrides)
+        _ = settings.target  # probe --uwsgi-binary now: a bad one is a usage error
     except SettingsError as error:
         parser.error(str(error))
+    except BinaryError as error:
+        parser.error(f"--uwsgi-binary: {error}")
     per_file = tuple(s for _, selectors in settings.per_file_ignores for s in selectors)
     problem = _no_rule_matches((*settings.select, *settings.ignore, *settings.extend_select,
                                 *per_file))

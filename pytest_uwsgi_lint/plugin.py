@@ -46,6 +46,9 @@ _SETTING_OPTIONS = (
      "rules to leave out: comma-separated codes, code prefixes or names"),
     ("--uwsgi-version", "uwsgi_version", "uwsgi-version",
      "uWSGI version the configs are meant for (default: the newest release)"),
+    ("--uwsgi-binary", "uwsgi_binary", "uwsgi-binary",
+     "uWSGI binary whose version and option list to lint against (asked with --version and "
+     "--dump-options only; cached)"),
     ("--uwsgi-lint-fail-on", "uwsgi_lint_fail_on", "fail-on",
      "lowest finding severity that fails an item: error, warning or info (default: warning)"),
 )
@@ -106,10 +109,13 @@ def _check_selectors(selectors: Sequence[str], origin: str) -> None:
 
 
 def _scalar(key: str, text: str, origin: str) -> str:
-    """A checked ``uwsgi-version`` or ``fail-on`` value; a bad one is a usage error."""
+    """A checked ``uwsgi-version`` or ``fail-on`` value; a bad one is a usage error. A
+    ``uwsgi-binary`` path is checked when the settings are built."""
     from pytest_uwsgi_lint import catalog
 
     value = text.strip()
+    if key == "uwsgi-binary":
+        return value
     if key == "fail-on":
         value = value.lower()
         if value not in _SEVERITIES:
@@ -140,11 +146,16 @@ def build_settings(config: pytest.Config) -> Settings:
             _check_selectors(overrides[key], origin)
         else:
             overrides[key] = _scalar(key, values[0], origin)
+    from pytest_uwsgi_lint.binary import BinaryError
+
     try:
         found = find_settings(config.invocation_params.dir)
         settings = to_settings(found, overrides)
+        _ = settings.target  # probe uwsgi-binary now: a bad one is a usage error
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
+    except BinaryError as error:
+        raise pytest.UsageError(f"uwsgi-binary: {error}") from None
     per_file = [s for _, selectors in settings.per_file_ignores for s in selectors]
     _check_selectors([*settings.select, *settings.ignore, *settings.extend_select, *per_file],
                      str(found.path))
@@ -160,6 +171,7 @@ def settings_digest(settings: Settings) -> str:
         "plugin": pytest_uwsgi_lint.__version__,
         "settings": [f"{f.name}={getattr(settings, f.name)!r}" for f in fields(settings)],
         "rules": [f"{r.code} {r.name}" for r in settings.rules],
+        "uwsgi": settings.target.fingerprint,
         "cwd": os.getcwd(),
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
@@ -296,7 +308,7 @@ class LintSession:
         settings = self.settings
         cache = "on" if self.cache is not None else "off (no cacheprovider)"
         return (
-            f"uwsgi-lint: uWSGI {settings.uwsgi_version}, {len(settings.rules)} rules, "
+            f"uwsgi-lint: {settings.target.label}, {len(settings.rules)} rules, "
             f"fail on {settings.fail_on.value}, cache {cache}"
         )
 

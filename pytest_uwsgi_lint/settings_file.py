@@ -172,6 +172,7 @@ def to_settings(found: FileSettings, overrides: Mapping[str, Any] | None = None)
         ),
         env=tuple(sorted(checked.get("env", {}).items())),
         uwsgi_version=checked.get("uwsgi-version", catalog.NEWEST_RELEASE),
+        uwsgi_binary=checked.get("uwsgi-binary"),
         deployment=checked.get("deployment", "plain"),
         fail_on=Severity(checked.get("fail-on", Severity.WARNING.value)),
         root=str(found.root),

@@ -9,6 +9,7 @@ build lacks the plugin or feature that provides it.
 from __future__ import annotations
 
 import enum
+import hashlib
 import os
 import re
 from collections.abc import Collection
@@ -91,6 +92,15 @@ class Target:
         if self.build is not None:
             return f"the uWSGI {self.build.version_text} at {self.build.path}"
         return f"uWSGI {self.table}"
+
+    @property
+    def fingerprint(self) -> str:
+        """What lint results depend on: the option table, or the probed build's answer (a
+        cached lint pass must not survive an upgraded binary at the same path)."""
+        if self.build is None:
+            return f"uWSGI {self.table}"
+        listing = "\n".join(sorted(self.build.options)).encode()
+        return f"{self.label} {hashlib.sha256(listing).hexdigest()}"
 
     def names(self) -> frozenset[str]:
         """Every option name the target accepts."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import uwsgi_oracle
 
-from pytest_uwsgi_lint import binary, catalog
+from pytest_uwsgi_lint import binary, catalog, cli
 from pytest_uwsgi_lint.binary import BinaryError, Build, parse_reported_version, probe
 from pytest_uwsgi_lint.engine import Settings, lint_text
 
@@ -166,3 +166,52 @@ def test_probe_the_real_uwsgi() -> None:
     assert build.version_text == "2.0.30"
     assert build.options == catalog.pyuwsgi_options()
     assert len(build.options) == 942
+
+
+# -- the faces: command line, settings file, pytest ------------------------------------------
+
+CONFIG = "[uwsgi]\nmaster = true\nmax-requests = 100\n"
+
+
+def test_cli_lints_against_the_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    script, _ = fake_uwsgi(tmp_path)
+    (tmp_path / "app.ini").write_text(CONFIG)
+    monkeypatch.chdir(tmp_path)
+    status = cli.main(["--select", "unknown-option", "--uwsgi-binary", str(script), "app.ini"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert (f"app.ini:3:1: UWC002 [warning] `max-requests` is a core option of that version, "
+            f"but the uWSGI 2.0.28 at {script} does not list it") in out
+
+
+def test_cli_reports_a_bad_binary_as_usage_error(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "app.ini").write_text(CONFIG)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["--uwsgi-binary", str(tmp_path / "nope"), str(tmp_path / "app.ini")])
+    assert stopped.value.code == 2
+    assert f"--uwsgi-binary: {tmp_path / 'nope'} does not exist" in capsys.readouterr().err
+
+
+def test_settings_file_names_the_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    script, _ = fake_uwsgi(tmp_path, options=(*OPTIONS, "max-requests"))
+    (tmp_path / "pyproject.toml").write_text(f'[tool.uwsgi-lint]\nuwsgi-binary = "{script}"\n')
+    (tmp_path / "app.ini").write_text(CONFIG + "max-requests-delta = 5\n")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["--select", "option-not-in-version", "app.ini"]) == 1
+    assert "it was added in 2.0.29" in capsys.readouterr().out
+
+
+def test_pytest_option(pytester: pytest.Pytester) -> None:
+    script, _ = fake_uwsgi(pytester.path)
+    pytester.makefile(".ini", app=CONFIG)
+    result = pytester.runpytest("--uwsgi-lint", "--uwsgi-lint-select", "unknown-option",
+                                "--uwsgi-binary", str(script), "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"uwsgi-lint: the uWSGI 2.0.28 at {script}, 1 rules, *",
+                                 "*`max-requests` is a core option of that version*"])
+    broken = pytester.runpytest("--uwsgi-lint", "--uwsgi-binary", str(pytester.path / "nope"))
+    assert broken.ret == pytest.ExitCode.USAGE_ERROR
+    broken.stderr.fnmatch_lines(["*uwsgi-binary: * does not exist*"])
