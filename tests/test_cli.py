@@ -384,7 +384,7 @@ def test_closed_pipe_ends_quietly(workdir: Path) -> None:
     for n in range(600):
         (workdir / f"app{n:03}.ini").write_bytes(NO_MASTER)
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_uwsgi_lint", "."],
+        [sys.executable, "-m", "pytest_uwsgi_lint", *ONE_RULE, "."],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
