@@ -9,6 +9,8 @@ import json
 import re
 import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -156,3 +158,16 @@ def test_example_is_flagged_as_listed(name: str, rules: list[str]) -> None:
     else:
         assert rules, f"{name}: name the rule that flags it"
         assert set(rules) <= failing, name
+
+
+def test_every_plugin_option_is_documented(tmp_path: Path) -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=True,
+    ).stdout
+    flags = set(re.findall(r"^\s+(--uwsgi[\w-]*)", shown, re.MULTILINE))
+    ini_names = set(re.findall(r"^\s+(uwsgi_\w+)", shown, re.MULTILINE))
+    assert "--uwsgi-lint" in flags and ini_names
+    plugin = README.split("## The pytest plugin", 1)[1].split("\n## ", 1)[0]
+    for name in sorted(flags | ini_names):
+        assert f"`{name}" in plugin, name
