@@ -17,7 +17,7 @@ from types import ModuleType
 import pytest
 
 from pytest_uwsgi_lint import cli
-from pytest_uwsgi_lint.engine import Settings, lint_source
+from pytest_uwsgi_lint.engine import Settings, lint_source, lint_text
 from pytest_uwsgi_lint.registry import all_rules
 from pytest_uwsgi_lint.settings_file import read_settings_file, to_settings
 
@@ -171,3 +171,11 @@ def test_every_plugin_option_is_documented(tmp_path: Path) -> None:
     plugin = README.split("## The pytest plugin", 1)[1].split("\n## ", 1)[0]
     for name in sorted(flags | ini_names):
         assert f"`{name}" in plugin, name
+
+
+def test_suppression_sample_silences_what_it_names() -> None:
+    (sample,) = _blocks("ini")
+    named = ("unknown-option", "master-not-enabled", "unused-suppression")
+    assert lint_text(sample, Settings(select=named)) == []
+    unsuppressed = "\n".join(line for line in sample.splitlines() if "uwsgi-lint:" not in line)
+    assert {f.name for f in lint_text(unsuppressed, Settings(select=named))} == set(named[:2])
