@@ -2,17 +2,59 @@
 
 uwsgiconf users write ``section.master_process.set_basic_params(enable=True, ...)``; here the
 same concepts are read back from what uWSGI will actually apply: which entry switched the
-master on (explicitly, or implied by one of the options flagged as needing it), and the
-typed settings of the master area.
+master on (explicitly, or implied by one of the options flagged as needing it), the typed
+settings of the master area, and the crons and daemons the master runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.cron import CRON_OPTIONS, CronTask, parse_cron
+from pytest_uwsgi_lint.daemons import DAEMON_OPTIONS, AttachedDaemon, parse_daemon
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry
-from pytest_uwsgi_lint.values import uwsgi_true
+from pytest_uwsgi_lint.values import atoi, has_expansion, is_plain_integer, uwsgi_true
+
+#: Loader events after which some options of the instance may be missing from the model.
+UNREAD_EVENTS = ("include-not-found", "config-source-not-read", "include-too-deep")
+
+
+@dataclass(frozen=True)
+class ExitEvents:
+    """uwsgiconf's ``set_exit_events``: when the instance shuts down instead of going on."""
+
+    no_workers: bool
+    idle: bool
+    reload: bool
+    sig_term: bool
+
+
+@dataclass(frozen=True)
+class ExceptionHandling:
+    """uwsgiconf's ``set_exception_handling_params``."""
+
+    handlers: tuple[str, ...]
+    catch: bool
+    no_write_exception: bool
+
+
+@dataclass(frozen=True)
+class Idle:
+    """uwsgiconf's ``set_idle_params``: ``timeout`` 0 disables, ``exit`` needs a timeout."""
+
+    timeout: int
+    exit: bool
+
+
+@dataclass(frozen=True)
+class Reload:
+    """uwsgiconf's ``set_reload_params``: ``mercy`` 0 means uWSGI's 3 s for daemons."""
+
+    mercy: int
+    exit: bool
 
 
 @dataclass(frozen=True)
@@ -27,6 +69,12 @@ class MasterProcess:
     as_root: bool
     subproc_check_interval: int
     fifo_files: tuple[Entry, ...]
+    cron_tasks: tuple[CronTask, ...] = ()
+    daemons: tuple[AttachedDaemon, ...] = ()
+    exit_events: ExitEvents = ExitEvents(False, False, False, False)
+    exception_handling: ExceptionHandling = ExceptionHandling((), False, False)
+    idle: Idle = Idle(0, False)
+    reload: Reload = Reload(0, False)
 
     @classmethod
     def from_config(cls, config: Config) -> MasterProcess:
@@ -45,6 +93,22 @@ class MasterProcess:
             as_root=config.flag("master-as-root"),
             subproc_check_interval=config.integer("check-interval"),
             fifo_files=tuple(config.all("master-fifo")),
+            cron_tasks=tuple(parse_cron(e) for e in in_order(config, CRON_OPTIONS)),
+            daemons=tuple(parse_daemon(e) for e in in_order(config, DAEMON_OPTIONS)),
+            exit_events=ExitEvents(
+                no_workers=_available(config, "die-on-no-workers")
+                and config.flag("die-on-no-workers"),
+                idle=config.flag("die-on-idle"),
+                reload=config.flag("exit-on-reload"),
+                sig_term=config.flag("die-on-term"),
+            ),
+            exception_handling=ExceptionHandling(
+                handlers=tuple(e.value for e in config.all("exception-handler")),
+                catch=config.flag("catch-exceptions"),
+                no_write_exception=config.flag("disable-write-exception"),
+            ),
+            idle=Idle(config.integer("idle"), config.flag("die-on-idle")),
+            reload=Reload(config.integer("reload-mercy"), config.flag("exit-on-reload")),
         )
 
     @property
@@ -53,4 +117,73 @@ class MasterProcess:
         return self.enabled and self.explicit is None
 
 
-__all__ = ["MasterProcess"]
+def in_order(config: Config, names: Iterable[str]) -> list[Entry]:
+    """Every entry of the given options (aliases included), in the order uWSGI applies them."""
+    wanted = {id(entry) for name in names for entry in config.all(name)}
+    return [entry for entry in config.entries if id(entry) in wanted]
+
+
+@dataclass(frozen=True)
+class PrivilegeDrop:
+    """How the master gives up root before it spawns daemons: ``uid`` (without
+    ``master-as-root``) or ``immediate-uid``. Ids are known when written as numbers; ``gid``
+    is None for a group name, ``gid_entry`` None when no group is set at all."""
+
+    entry: Entry
+    uid: int | None
+    gid: int | None
+    gid_entry: Entry | None
+    immediate: bool
+
+
+def privilege_drop(config: Config) -> PrivilegeDrop | None:
+    """The privilege drop the master performs, if it certainly performs one."""
+    immediate = config.last("immediate-uid")
+    chosen = immediate or config.last("uid")
+    if chosen is None or not _drops(chosen.value):
+        return None
+    if immediate is None and config.flag("master-as-root"):
+        return None
+    group = config.last("immediate-gid") or config.last("gid")
+    return PrivilegeDrop(
+        entry=chosen,
+        uid=_number(chosen.value),
+        gid=None if group is None else _number(group.value),
+        gid_entry=group,
+        immediate=chosen is immediate,
+    )
+
+
+def _drops(user: str) -> bool:
+    """A user other than root, known now (``$(USER)`` might be root)."""
+    return user not in ("", "0", "root") and not has_expansion(user)
+
+
+def _number(text: str) -> int | None:
+    """uWSGI's ``is_a_number`` test for uid/gid: all digits means an id, anything else a name."""
+    return atoi(text) if is_plain_integer(text) else None
+
+
+def may_miss_options(config: Config) -> bool:
+    """Whether a file or source the config loads was not read, so an option that decides a
+    cross-option rule (``master-as-root``, a ``legion``) may be set where we cannot see it."""
+    return any(config.events(kind) for kind in UNREAD_EVENTS)
+
+
+def _available(config: Config, name: str) -> bool:
+    """Whether the target uWSGI version has the option at all (others are plain text)."""
+    option = catalog.lookup(name)
+    return option is not None and config.version >= catalog.parse_version(option.first_release)
+
+
+__all__ = [
+    "ExceptionHandling",
+    "ExitEvents",
+    "Idle",
+    "MasterProcess",
+    "PrivilegeDrop",
+    "Reload",
+    "in_order",
+    "may_miss_options",
+    "privilege_drop",
+]
