@@ -4,8 +4,9 @@ A rule is a function ``check(config) -> Iterable[Hit]`` decorated with :func:`ru
 docstring is its documentation, in the shape of ruff's rule docs (``## What it does``,
 ``## Why is this bad?``, ``## Example``, ``## Use instead``); fenced ``ini`` blocks under
 *Example* must be flagged and those under *Use instead* must stay clean, and the test suite
-lints both. A fence may carry settings: ```` ```ini uwsgi-version=2.1 ````, and a fence with
-``file=NAME`` is not an example but a file the examples beside it include.
+lints both. A fence may carry settings: ```` ```ini uwsgi-version=2.1 ```` or
+``deployment=systemd``, and a fence with ``file=NAME`` is not an example but a file the
+examples beside it include.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ def _flagged(rule: Rule, heading: str, directory: Path) -> list[tuple[str, bool]
     for index, example in enumerate(e for e in examples if "file" not in e.settings):
         path = directory / f"app{index}.ini"
         path.write_text(example.text)
-        settings = Settings(uwsgi_version=example.settings.get("uwsgi-version", "2.0.30"))
+        settings = Settings(uwsgi_version=example.settings.get("uwsgi-version", "2.0.30"),
+                            deployment=example.settings.get("deployment", "plain"))
         names = [f.name for f in lint_source(str(path), settings).findings]
         outcome.append((example.text, rule.name in names))
     return outcome
