@@ -115,17 +115,17 @@ def _task(
     )
 
 
-def scan_five(text: str) -> tuple[list[tuple[int, int, str]], int]:
-    """``sscanf(text, "%d %d %d %d %d %n")``: the integers read (start, end, digits) and the
-    offset after the blanks that follow the fifth. The space directives match zero blanks too,
-    so ``9-17`` is read as 9 and -17."""
-    found: list[tuple[int, int, str]] = []
+def scan_five(text: str) -> tuple[list[str], int]:
+    """``sscanf(text, "%d %d %d %d %d %n")``: the integers read, as written, and where the
+    scan stopped (after the fifth, past the blanks that follow it). The space directives match
+    zero blanks too, so ``9-17`` is read as 9 and -17."""
+    found: list[str] = []
     position = 0
     while len(found) < 5:
         match = _SCANF_INT.match(text, position)
         if match is None:
             return found, position
-        found.append((match.start(1), match.end(1), match.group(1)))
+        found.append(match.group(1))
         position = match.end()
     while position < len(text) and text[position] in _C_SPACE:
         position += 1
@@ -142,7 +142,7 @@ def _parse_five(entry: Entry, text: str, legion: str | None, unique: bool) -> Cr
     if len(numbers) < 5:
         return _task(entry, legion=legion, unique=unique, fatal=INVALID_SYNTAX,
                      written_command=written_command, is_symbolic=is_symbolic)
-    values = [atoi(digits) for _, _, digits in numbers]
+    values = [atoi(digits) for digits in numbers]
     fields = tuple(
         CronField(name, intended[i].group() if i < len(intended) else "", values[i])
         for i, name in enumerate(TIME_FIELDS)

@@ -227,6 +227,8 @@ def _command_tail(found: KvList) -> tuple[KvItem, ...]:
         return ()
     tail: list[KvItem] = []
     for following in found.items[found.index(item) + 1 :]:
+        if not following.text:
+            continue  # ",," adds an empty item, which cuts nothing
         name = following.key if following.key is not None else following.text
         if name in DAEMON2_KEYS or name == "legion" or suggest_key(name) is not None:
             break

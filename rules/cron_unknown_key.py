@@ -57,6 +57,8 @@ def _hit(entry: Entry, item: KvItem) -> Hit:
         stays = f", so {word.strip()} is not set" if word.strip() in CRON2_KEYS else ""
         return Hit.at(entry, f"`{item.text}` has no `=`: uWSGI drops the item{stays}",
                       fix=f"write `{word.strip()}=1`" if word.strip() == "unique" else None)
+    if not item.key.strip():
+        return Hit.at(entry, f"`{item.text}` has no key before `=`: uWSGI ignores it")
     if meant is not None and meant == item.key.strip():
         why = f"uWSGI does not trim blanks in key lists, so `{item.key}` is not `{meant}`"
     else:

@@ -36,9 +36,9 @@ def check(config: Config) -> Iterable[Hit]:
         if not daemon.keyval or daemon.symbolic or not daemon.command_tail:
             continue
         dropped = ",".join(item.text for item in daemon.command_tail)
+        runs = f"`{daemon.command}`" if daemon.command else "an empty command"
         yield Hit.at(
             daemon.entry,
-            f"the unescaped comma ends the command: uWSGI runs `{daemon.command}` and drops "
-            f"`{dropped}`",
+            f"the unescaped comma ends the command: uWSGI runs {runs} and drops `{dropped}`",
             fix="escape each comma of the command as `\\,`",
         )

@@ -61,6 +61,8 @@ def _message(item: KvItem) -> str:
         if name is not None:
             effect = f", so {name} stays off" if name in PRESENCE_FLAGS else f", so {name} is unset"
         return f"`{item.text}` has no `=`: uWSGI drops the item{effect}"
+    if not item.key.strip():
+        return f"`{item.text}` has no key before `=`: uWSGI ignores it"
     if item.key == "legion":
         return (f"`{item.text}`: attach-daemon2 has no legion key (uWSGI ignores it), so the "
                 f"daemon runs on every node, not only on the lord of legion `{item.value}`")
@@ -78,6 +80,8 @@ def _fix(item: KvItem) -> str | None:
         if name is None:
             return None
         return f"write `{item.text.strip()}={'1' if name in PRESENCE_FLAGS else '<value>'}`"
+    if not item.key.strip():
+        return None
     if item.key == "legion":
         return f"use `legion-attach-daemon = {item.value} <command>` (SSL builds)"
     suggestion = suggest_key(item.key)

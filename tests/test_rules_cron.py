@@ -264,3 +264,8 @@ def test_cron2_legion_without_any_legion() -> None:
 ])
 def test_legion_cron_near_misses(text: str) -> None:
     assert lint("legion-not-defined", text) == []
+
+
+def test_cron2_item_without_a_key() -> None:
+    finding = only("cron-unknown-key", ini("cron2 = =5,minute=1 x"))
+    assert finding.message == "`=5` has no key before `=`: uWSGI ignores it"

@@ -302,3 +302,15 @@ def test_legion_daemon_for_an_undefined_legion() -> None:
 ])
 def test_legion_daemon_near_misses(text: str) -> None:
     assert lint("legion-not-defined", text) == []
+
+
+def test_empty_items_cut_nothing() -> None:
+    assert lint("daemon-command-comma", ini("attach-daemon2 = cmd=w,,uid=33,")) == []
+    finding = only("daemon-command-comma", ini("attach-daemon2 = cmd=,,--flag"))
+    assert "uWSGI runs an empty command and drops `--flag`" in finding.message
+
+
+def test_item_without_a_key() -> None:
+    finding = only("daemon-unknown-key", ini("attach-daemon2 = =1,cmd=w"))
+    assert finding.message == "`=1` has no key before `=`: uWSGI ignores it"
+    assert finding.fix is None
