@@ -118,20 +118,19 @@ def test_id_not_numeric_near_misses(text: str) -> None:
 # -- daemon-flag-value-ignored ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("item", "effect"), [
-    ("control=0", "shuts the whole instance down"),
-    ("daemonize=false", "writes its pidfile"),
-    ("daemon=no", "writes its pidfile"),
-    ("stdin=off", "master's stdin"),
-    ("ns_pid=False", "new PID namespace"),
-    ("notifypid=0", "signals the pidfile daemon"),
+@pytest.mark.parametrize(("item", "name", "effect"), [
+    ("control=0", "control", "shuts the whole instance down"),
+    ("daemonize=false", "daemonize", "writes its pidfile"),
+    ("daemon=no", "daemonize", "writes its pidfile"),
+    ("stdin=off", "stdin", "master's stdin"),
+    ("ns_pid=False", "ns_pid", "new PID namespace"),
+    ("notifypid=0", "notifypid", "signals the pidfile daemon"),
 ])
-def test_off_values_turn_flags_on(item: str, effect: str) -> None:
+def test_off_values_turn_flags_on(item: str, name: str, effect: str) -> None:
     finding = only("daemon-flag-value-ignored", ini(f"attach-daemon2 = cmd=w,{item}"))
     assert (finding.code, finding.severity) == ("UWM022", Severity.ERROR)
-    assert f"`{item}` turns" in finding.message and effect in finding.message
-    assert finding.fix == f"remove `{item}` to leave {item.split('=')[0]} off".replace(
-        "leave daemon ", "leave daemonize ")
+    assert f"`{item}` turns {name} ON" in finding.message and effect in finding.message
+    assert finding.fix == f"remove `{item}` to leave {name} off"
 
 
 @pytest.mark.parametrize("text", [
