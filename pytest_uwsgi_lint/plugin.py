@@ -133,6 +133,7 @@ def _scalar(key: str, text: str, origin: str) -> str:
 def build_settings(config: pytest.Config) -> Settings:
     """The project's settings file (``[tool.uwsgi-lint]``...), overridden by pytest ini options,
     overridden by command-line flags; a bad value is a usage error, not a traceback."""
+    from pytest_uwsgi_lint.binary import BinaryError
     from pytest_uwsgi_lint.settings_file import SettingsError, find_settings, to_settings
 
     overrides: dict[str, Any] = {}
@@ -146,8 +147,6 @@ def build_settings(config: pytest.Config) -> Settings:
             _check_selectors(overrides[key], origin)
         else:
             overrides[key] = _scalar(key, values[0], origin)
-    from pytest_uwsgi_lint.binary import BinaryError
-
     try:
         found = find_settings(config.invocation_params.dir)
         settings = to_settings(found, overrides)
@@ -211,7 +210,7 @@ class LintSession:
         self.settings = config.stash[SETTINGS]
         self.digest = settings_digest(self.settings)
         self.cache: pytest.Cache | None = getattr(config, "cache", None)
-        self.known = _clean_passes(self.cache.get(CACHE_KEY, {}) if self.cache else {})
+        self.known = _clean_passes(self.cache.get(CACHE_KEY, {}) if self.cache is not None else {})
         self.clean: dict[str, CleanPass] = {}
         self.unusual: list[Path] = []
 
