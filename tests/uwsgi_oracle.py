@@ -208,8 +208,10 @@ def _interpreter(script: str) -> str | None:
         first = handle.readline(4096)
     if not first.startswith(b"#!"):
         return None
-    words = first[2:].split()
-    return os.fsdecode(words[0]) if words else None
+    words = [os.fsdecode(word) for word in first[2:].split()]
+    if len(words) > 1 and os.path.basename(words[0]) == "env":
+        return shutil.which(words[1])
+    return words[0] if words else None
 
 
 def binary_path(uwsgi: str) -> str:
