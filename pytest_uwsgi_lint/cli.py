@@ -311,7 +311,7 @@ def _show_config(spec: str, settings: Settings, err: TextIO) -> int:
     from pytest_uwsgi_lint.show_config import render_spec
 
     try:
-        shown = render_spec(spec, settings.uwsgi_version)
+        shown = render_spec(spec, settings)
     except UnreadableSource as error:
         err.write(f"uwsgi-lint: {split_spec(spec)[0]} {error}\n")
         return EXIT_USAGE

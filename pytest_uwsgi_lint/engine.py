@@ -20,7 +20,7 @@ from packaging.version import Version
 from pytest_uwsgi_lint import catalog, suppression
 from pytest_uwsgi_lint.binary import probe
 from pytest_uwsgi_lint.findings import Finding, Hit, Severity
-from pytest_uwsgi_lint.loader import load
+from pytest_uwsgi_lint.loader import Loaded, load
 from pytest_uwsgi_lint.magic import table_for
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, IniFile, split_section_spec
@@ -189,12 +189,9 @@ def _unused(
             yield _meta(UNUSED_SUPPRESSION, path, message, item.line, item.column)
 
 
-def lint_bytes(
-    data: bytes, path: str, section: str = DEFAULT_SECTION, settings: Settings | None = None
-) -> FileReport:
-    """Lint config bytes that came from ``path`` (used for messages and ``%`` magic)."""
-    settings = settings or Settings()
-    loaded = load(
+def load_spec(data: bytes, path: str, section: str, settings: Settings) -> Loaded:
+    """What uWSGI would load from ``data`` read at ``path``, with the user's declared env."""
+    return load(
         data,
         path,
         section,
@@ -202,6 +199,14 @@ def lint_bytes(
         uwsgi_version=settings.uwsgi_version,
         env_complete=settings.env_complete,
     )
+
+
+def lint_bytes(
+    data: bytes, path: str, section: str = DEFAULT_SECTION, settings: Settings | None = None
+) -> FileReport:
+    """Lint config bytes that came from ``path`` (used for messages and ``%`` magic)."""
+    settings = settings or Settings()
+    loaded = load_spec(data, path, section, settings)
     config = Config(
         loaded.entries, loaded.files[0], settings.version, loaded, settings.deployment,
         target=settings.target,

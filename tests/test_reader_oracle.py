@@ -16,6 +16,7 @@ import pytest
 import uwsgi_oracle
 
 from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.engine import Settings
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, read_ini
 from pytest_uwsgi_lint.show_config import render, render_spec
 from pytest_uwsgi_lint.sources import UnreadableSource
@@ -150,12 +151,12 @@ def test_render_spec_prints_what_uwsgi_prints(tmp_path: Path) -> None:
     _, _, stderr = uwsgi_oracle.run_uwsgi(
         ["--ini", spec, *uwsgi_oracle.FRAMING_ARGS], expose=[tmp_path])
     block, _ = uwsgi_oracle.parse_show_config(stderr, spec)
-    assert render_spec(spec, "2.0.30") == block
+    assert render_spec(spec, Settings()) == block
 
 
 def test_render_spec_reports_an_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(UnreadableSource):
-        render_spec(str(tmp_path / "missing.ini"), "2.0.30")
+        render_spec(str(tmp_path / "missing.ini"), Settings())
 
 
 @pytest.mark.parametrize(("ci", "outcome"), [(True, pytest.fail.Exception),
