@@ -99,6 +99,7 @@ class Loader:
     stack: list[_Frame] = field(default_factory=list)
     pending_inherits: list[Entry] = field(default_factory=list)
     inheriting: bool = False
+    logic_running: bool = False
     first_round: dict[bytes, bytes] = field(default_factory=dict)
 
     # -- reading files -------------------------------------------------------------------
@@ -124,12 +125,15 @@ class Loader:
             self.first_round = first_file_aliases(table)
         return table
 
-    def _parse(self, data: bytes, path: str, section: str, chain: tuple[str, ...]) -> None:
+    def _parse(
+        self, data: bytes, path: str, section: str, chain: tuple[str, ...], condition: str = ""
+    ) -> None:
+        """Read one file; its options inherit the condition of the line that included it."""
         ini = read_ini(data, path, section, self._table(path, section))
         self.files.append(ini)
         self.last_file = path
         for entry in ini.entries:
-            self._export(replace(entry, chain=chain), routed=False)
+            self._export(replace(entry, chain=chain, condition=condition), routed=False)
 
     def _resolve(self, source: str, via: Entry) -> str | None:
         """A path relative to uWSGI's working directory, with the config's folder as a
@@ -206,7 +210,7 @@ class Loader:
             return
         self.stack.append(_Frame(key, chain))
         try:
-            self._parse(data, path, section, chain)
+            self._parse(data, path, section, chain, via.condition)
         finally:
             self.stack.pop()
 
@@ -214,8 +218,10 @@ class Loader:
 
     def _export(self, entry: Entry, routed: bool) -> None:
         """``add_exported_option_do``: route through an open logic block, then append and
-        run what is immediate."""
-        if not routed:
+        run what is immediate. While a routed option's handler runs (an ``include`` inside a
+        block), uWSGI's ``logic_opt_running`` is set, so what it exports is neither routed
+        nor able to close the block."""
+        if not routed and not self.logic_running:
             if entry.key in TERMINATORS:
                 self.block = None
             elif self.block is not None:
@@ -228,10 +234,14 @@ class Loader:
             self._immediate(entry, option)
 
     def _route(self, entry: Entry, block: Block) -> None:
-        for item in block.items:
-            value = entry.value if item is None else entry.value.replace("%(_)", item)
-            condition = entry.condition or block.condition
-            self._export(replace(entry, value=value, condition=condition), routed=True)
+        self.logic_running = True
+        try:
+            for item in block.items:
+                value = entry.value if item is None else entry.value.replace("%(_)", item)
+                condition = entry.condition or block.condition
+                self._export(replace(entry, value=value, condition=condition), routed=True)
+        finally:
+            self.logic_running = False
 
     def _immediate(self, entry: Entry, option: catalog.Option) -> None:
         name = option.canonical

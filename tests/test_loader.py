@@ -100,6 +100,14 @@ def test_undeclared_environment_keeps_blocks_conditional(tmp_path: Path) -> None
     assert "master" not in [e.key for e in absent.entries]
 
 
+def test_options_of_a_conditional_include_are_conditional(tmp_path: Path) -> None:
+    (tmp_path / "inner.ini").write_text("[uwsgi]\ninner = 1\n")
+    config = tmp_path / "app.ini"
+    config.write_text("[uwsgi]\nif-env = PROD\ninclude = %dinner.ini\nendif =\n")
+    inner = next(e for e in load(config.read_bytes(), str(config)).entries if e.key == "inner")
+    assert inner.condition == "if-env = PROD"
+
+
 def test_conditional_findings_say_when(tmp_path: Path) -> None:
     config = tmp_path / "app.ini"
     config.write_text("[uwsgi]\nmaster = true\nif-env = DEBUG\nstrict = true\nend =\n")

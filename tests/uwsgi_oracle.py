@@ -46,7 +46,7 @@ from pathlib import Path
 UWSGI_VERSION = "2.0.30"
 TIMEOUT = 20.0
 _HIDDEN = ("/tmp", "/run", "/var/log")
-_SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 # Arguments appended to every --show-config run, and the entries uWSGI prints for them.
 FRAMING_ARGS = ("--show-config", "--logto", "/dev/stderr", "--chdir", "/nonexistent")
@@ -259,7 +259,7 @@ def run_uwsgi(
     if uwsgi is None:
         raise OracleUnavailable("no uwsgi binary next to the interpreter or on PATH (pyuwsgi)")
     for tool in ("unshare", "timeout"):
-        if shutil.which(tool, path=_SAFE_PATH) is None:
+        if shutil.which(tool, path=SAFE_PATH) is None:
             raise OracleUnavailable(f"`{tool}` is not installed")
     extra = [os.path.abspath(path) for path in expose]
     if cwd is not None:
@@ -272,7 +272,7 @@ def run_uwsgi(
     ]
     try:
         done = subprocess.run(
-            command, stdin=subprocess.DEVNULL, capture_output=True, env={"PATH": _SAFE_PATH},
+            command, stdin=subprocess.DEVNULL, capture_output=True, env={"PATH": SAFE_PATH},
             timeout=timeout + 10, check=False,
         )
     except subprocess.TimeoutExpired as error:
