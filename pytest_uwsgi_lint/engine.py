@@ -131,10 +131,15 @@ def _finding(rule: Rule, hit: Hit, path: str) -> Finding:
         code=rule.code,
         name=rule.name,
         severity=hit.severity or rule.severity,
-        message=hit.full_message(),
-        fix=hit.fix,
+        message=printable(hit.full_message()),
+        fix=None if hit.fix is None else printable(hit.fix),
         edits=hit.edits,
     )
+
+
+def printable(text: str) -> str:
+    """Text any output can carry: bytes that were not UTF-8 are shown as ``\\xNN``."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _meta(name: str, path: str, message: str, line: int = 1, column: int = 1) -> Finding:
