@@ -114,4 +114,16 @@ class Finding:
         }
 
 
-__all__ = ["Edit", "Finding", "Hit", "Severity"]
+QUOTE_LIMIT = 120
+
+
+def shown(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """Config text quoted in a message, cut in the middle when long (a value can be megabytes;
+    its end, where a stray comment sits, stays visible)."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 3) // 2
+    return f"{text[:half]}...{text[-half:]}"
+
+
+__all__ = ["Edit", "Finding", "Hit", "Severity", "shown"]

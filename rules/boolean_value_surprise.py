@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import has_expansion, inline_comment, is_boolean_word, uwsgi_true
@@ -74,7 +74,7 @@ def check(config: Config) -> Iterable[Hit]:
         )
         yield Hit.at(
             entry,
-            f"`{entry.key} = {value}`: uWSGI reads `{value}` as TRUE (only exactly false, "
-            f"off, no or 0 is false), so `{entry.key}` is on",
+            f"`{entry.key} = {shown(value)}`: uWSGI reads `{shown(value)}` as TRUE (only "
+            f"exactly false, off, no or 0 is false), so `{entry.key}` is on",
             fix=hint,
         )

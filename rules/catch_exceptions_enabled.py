@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint import catalog
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import uwsgi_true
@@ -45,7 +45,7 @@ def check(config: Config) -> Iterable[Hit]:
     if entry is None or not uwsgi_true(entry.value):
         return
     message = (
-        f"`{entry.key} = {entry.value}`: uWSGI sends the traceback of every unhandled "
+        f"`{entry.key} = {shown(entry.value)}`: uWSGI sends the traceback of every unhandled "
         "exception to the client as the HTTP response; this is for testing only"
     )
     if config.version < catalog.parse_version(SEGFAULT_FIXED_IN):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import atoi, has_expansion
@@ -48,7 +48,7 @@ def check(config: Config) -> Iterable[Hit]:
     if seconds > DEFAULT_SECONDS:
         yield Hit.at(
             entry,
-            f"`check-interval = {entry.value}`: uWSGI's master now runs its periodic checks "
+            f"`check-interval = {shown(entry.value)}`: uWSGI's master now runs its periodic checks "
             f"(harakiri, worker limits, cheaper, idle) about every {seconds} s instead of every "
             f"{DEFAULT_SECONDS} s, so they react up to {seconds - DEFAULT_SECONDS} s late",
             fix="remove `check-interval` (the default is 1 s)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import atoi, has_expansion, uwsgi_true
@@ -46,10 +46,10 @@ def check(config: Config) -> Iterable[Hit]:
     elif has_expansion(idle.value) or atoi(idle.value) > 0:
         return
     else:
-        reason = f"`idle = {idle.value}` (line {idle.line}) reads as {atoi(idle.value)}"
+        reason = f"`idle = {shown(idle.value)}` (line {idle.line}) reads as {atoi(idle.value)}"
     yield Hit.at(
         entry,
-        f"`{entry.key} = {entry.value}` does nothing: {reason}, so uWSGI never runs the idle "
-        "timer that `die-on-idle` acts on",
+        f"`{entry.key} = {shown(entry.value)}` does nothing: {reason}, so uWSGI never runs "
+        "the idle timer that `die-on-idle` acts on",
         fix="add `idle = <seconds>` or remove `die-on-idle`",
     )

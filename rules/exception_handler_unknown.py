@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import has_expansion
@@ -53,17 +53,17 @@ def check(config: Config) -> Iterable[Hit]:
         if plugin is None:
             yield Hit.at(
                 entry,
-                f"`exception-handler = {entry.value}`: uWSGI has no exception handler named "
-                f"`{name}` (the only one is `log`), so it exits at start-up with \"unable to "
-                "find exception handler\"",
+                f"`exception-handler = {shown(entry.value)}`: uWSGI has no exception handler "
+                f"named `{shown(name)}` (the only one is `log`), so it exits at start-up with "
+                "\"unable to find exception handler\"",
                 fix="remove it, or use `log` with `plugin = exception_log`",
             )
         elif not _loads_plugin(config, plugin):
             yield Hit.at(
                 entry,
-                f"`exception-handler = {entry.value}`: the `{name}` handler exists only when "
-                f"the `{plugin}` plugin is loaded, which no plugin line here does and standard "
-                "builds do not embed; otherwise uWSGI exits at start-up",
+                f"`exception-handler = {shown(entry.value)}`: the `{name}` handler exists only "
+                f"when the `{plugin}` plugin is loaded, which no plugin line here does and "
+                "standard builds do not embed; otherwise uWSGI exits at start-up",
                 fix=f"add `plugin = {plugin}`",
                 severity=Severity.WARNING,
             )

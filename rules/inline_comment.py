@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
 from pytest_uwsgi_lint import catalog
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry, decode
 from pytest_uwsgi_lint.registry import rule
@@ -44,7 +44,7 @@ def _outcome(entry: Entry, option: catalog.Option, before: str) -> tuple[str, Se
         return "uWSGI keeps the comment in the value", Severity.WARNING
     if option.kind in ("flag", "inverse-flag"):
         if uwsgi_true(before) != uwsgi_true(value):
-            return (f"uWSGI reads `{value}` as TRUE (only exactly false, off, no or 0 is "
+            return (f"uWSGI reads `{shown(value)}` as TRUE (only exactly false, off, no or 0 is "
                     f"false), so `{entry.key}` is on", Severity.ERROR)
         accident = ", right only by accident" if before else ""
         return f"uWSGI reads it as true{accident}", Severity.WARNING
@@ -57,7 +57,7 @@ def _outcome(entry: Entry, option: catalog.Option, before: str) -> tuple[str, Se
     if option.kind == "special" and is_plain_integer(before):
         return (f"uWSGI hands the whole text to `{entry.key}`, which works only if that option "
                 "reads just the leading number", Severity.WARNING)
-    return f"uWSGI uses `{value}` verbatim, comment included", Severity.ERROR
+    return f"uWSGI uses `{shown(value)}` verbatim, comment included", Severity.ERROR
 
 
 @rule("UWC001", "inline-comment", Severity.WARNING, tags=("syntax", "correctness"))
@@ -116,10 +116,11 @@ def check(config: Config) -> Iterable[Hit]:
         written = comment in decode(entry.raw)
         yield Hit.at(
             entry,
-            f"`{entry.key} = {entry.value}`: uWSGI has no inline comments, so `{comment}` is "
-            f"part of the value{'' if written else ' (it comes from a placeholder or variable)'}"
-            f"; {outcome}",
-            fix=f"move `{comment}` to its own line and write `{entry.key} = {before}`"
+            f"`{entry.key} = {shown(entry.value)}`: uWSGI has no inline comments, so "
+            f"`{shown(comment)}` is part of the value"
+            f"{'' if written else ' (it comes from a placeholder or variable)'}; {outcome}",
+            fix=f"move `{shown(comment)}` to its own line and write "
+            f"`{entry.key} = {shown(before)}`"
             if written else "move the comment out of the placeholder's or variable's value",
             severity=severity,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint import catalog
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.registry import rule
@@ -92,8 +92,8 @@ def check(config: Config) -> Iterable[Hit]:
     effect = _consequences(inert)
     yield Hit.at(
         switch,
-        f"`{switch.key} = {switch.value}` (line {switch.line}) turns the master process off, "
-        f"so these options that work only under it do nothing: {listed}"
+        f"`{switch.key} = {shown(switch.value)}` (line {switch.line}) turns the master process "
+        f"off, so these options that work only under it do nothing: {listed}"
         + (f"; {effect}" if effect else ""),
         fix="set `master = true`, or remove the options that need the master",
     )

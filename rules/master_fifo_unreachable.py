@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
@@ -50,7 +50,7 @@ def check(config: Config) -> Iterable[Hit]:
         if index >= SELECTABLE:
             yield Hit.at(
                 entry,
-                f"`master-fifo = {entry.value}` is FIFO #{index + 1}: uWSGI selects FIFOs "
+                f"`master-fifo = {shown(entry.value)}` is FIFO #{index + 1}: uWSGI selects FIFOs "
                 f"only by the commands `0`-`9`, so only the first {SELECTABLE} can ever be "
                 "created",
                 fix="remove it, or keep at most ten `master-fifo` entries",

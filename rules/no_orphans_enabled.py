@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
@@ -42,7 +42,7 @@ def check(config: Config) -> Iterable[Hit]:
         return
     yield Hit.at(
         entry,
-        f"`{entry.key} = {entry.value}`: uWSGI has the kernel SIGKILL every worker when the "
+        f"`{entry.key} = {shown(entry.value)}`: uWSGI has the kernel SIGKILL every worker when the "
         "master exits, so a crashed or killed master takes all in-flight requests and the "
         "whole service down with it",
         fix="remove `no-orphans` unless losing every worker with the master is intended",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from itertools import groupby
 
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.magic import MagicEvent
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry, IniFile, Line, LineKind, decode
@@ -29,6 +30,7 @@ MEANINGS = {
 KEPT = (b"%", b"(")
 STRFTIME_OPTIONS = frozenset({"log-date", "logdate"})
 SEPARATORS = b"-:/. _T,"
+SHOWN = 5
 
 
 def _pair(event: MagicEvent) -> str:
@@ -83,11 +85,17 @@ def _literal(ini: IniFile, run: list[MagicEvent], strftime: bool) -> bool:
     return False
 
 
-def _eaten(ini: IniFile, entry: Entry) -> list[MagicEvent]:
-    events = [
-        e for e in ini.magic
-        if entry.line <= e.line <= entry.end_line and e.char not in (*KEPT, b"\n")
-    ]
+def _by_line(ini: IniFile) -> dict[int, list[MagicEvent]]:
+    """The pairs that replaced something, by source line (``%%``, ``%(`` and joins left out)."""
+    found: dict[int, list[MagicEvent]] = {}
+    for event in ini.magic:
+        if event.char not in (*KEPT, b"\n"):
+            found.setdefault(event.line, []).append(event)
+    return found
+
+
+def _eaten(ini: IniFile, entry: Entry, by_line: dict[int, list[MagicEvent]]) -> list[MagicEvent]:
+    events = [e for n in range(entry.line, entry.end_line + 1) for e in by_line.get(n, ())]
     strftime = entry.key in STRFTIME_OPTIONS
     return [e for run in _runs(ini, events) if _literal(ini, run, strftime) for e in run]
 
@@ -96,63 +104,83 @@ def _doubled(ini: IniFile, events: list[MagicEvent]) -> str:
     """The first affected source line with each eaten `%` doubled."""
     line = events[0].line
     text = ini.source[line - 1]
-    for event in sorted((e for e in events if e.line == line), key=lambda e: -e.column):
-        text = text[: event.column - 1] + b"%" + text[event.column - 1 :]
-    return decode(text.strip(b" \t\r"))
+    pieces, start = [], 0
+    for event in events:
+        if event.line == line:
+            pieces.append(text[start : event.column - 1] + b"%")
+            start = event.column - 1
+    pieces.append(text[start:])
+    return decode(b"".join(pieces).strip(b" \t\r"))
 
 
 def _eaten_hit(ini: IniFile, entry: Entry, events: list[MagicEvent]) -> Hit:
-    effects = ", ".join(_effect(e) for e in events)
+    effects = list(dict.fromkeys(_effect(e) for e in events))
+    said = ", ".join(effects[:SHOWN]) + (f" and {len(effects) - SHOWN} more" if len(
+        effects) > SHOWN else "")
     last = events[-1]
     return Hit(
-        f"`{entry.key}`: uWSGI's `%` pass runs before anything else reads the file, so "
-        f"{effects}; uWSGI reads `{entry.value}`",
+        f"`{shown(entry.key)}`: uWSGI's `%` pass runs before anything else reads the file, so "
+        f"{said}; uWSGI reads `{shown(entry.value)}`",
         line=events[0].line,
         column=events[0].column,
         end_line=last.line,
         end_column=last.column + 2,
-        fix=f"write `%%` for a literal `%`: `{_doubled(ini, events)}`",
+        fix=f"write `%%` for a literal `%`: `{shown(_doubled(ini, events))}`",
         path=ini.path,
     )
 
 
-def _joined_line(ini: IniFile, number: int) -> Line | None:
-    for line in ini.lines:
-        if line.line <= number <= line.end_line:
-            return line
-    return None
+def _source_text(ini: IniFile, number: int) -> str:
+    """Source line ``number`` (1-based) without its blanks; empty past the end."""
+    return decode(ini.source[number - 1].strip(b" \t\r")) if number <= len(ini.source) else ""
+
+
+def _join_hit(ini: IniFile, line: Line, joins: list[MagicEvent]) -> Hit | None:
+    """One finding for a run of lines that `%` line ends merged into ``line``."""
+    first, last = joins[0].line + 1, joins[-1].line + 1
+    swallowed = [_source_text(ini, n) for n in range(first, last + 1)]
+    if not (line.section == ini.section or any(t.startswith("[") for t in swallowed)):
+        return None
+    written = [t for t in swallowed if t]
+    if not written and line.kind is not LineKind.OPTION:
+        return None  # a comment merged with blank lines changes nothing
+    what = "comment" if line.kind is LineKind.COMMENT else "value"
+    if not written:
+        lost, severity = "the `%` itself vanishes", Severity.WARNING
+    elif first == last:
+        lost = (f"line {first} (`{shown(written[0])}`) becomes part of this {what} and is "
+                "never read on its own")
+        severity = Severity.ERROR
+    else:
+        lost = (f"lines {first}-{last} (from `{shown(written[0])}`) become part of this "
+                f"{what} and are never read on their own")
+        severity = Severity.ERROR
+    reads = ""
+    if line.kind is LineKind.OPTION:
+        reads = f"; uWSGI reads `{shown(f'{line.key} = {line.value}')}`"
+    return Hit(
+        f"line {joins[0].line} ends in `%`, and uWSGI's `%` pass deletes it together with the "
+        f"line end: {lost}{reads}",
+        line=joins[0].line,
+        column=joins[0].column,
+        end_column=joins[0].column + 1,
+        fix="write `%%` for a literal `%` at the end of a line",
+        severity=severity,
+        path=ini.path,
+    )
 
 
 def _join_hits(ini: IniFile) -> Iterator[Hit]:
-    for event in ini.magic:
-        if event.char != b"\n":
-            continue
-        line = _joined_line(ini, event.line)
-        swallowed = decode(ini.source[event.line].strip(b" \t\r")) if event.line < len(
-            ini.source) else ""
-        if line is None or not (line.section == ini.section or swallowed.startswith("[")):
-            continue
-        if not swallowed and line.kind is not LineKind.OPTION:
-            continue
-        if swallowed:
-            what = "comment" if line.kind is LineKind.COMMENT else "value"
-            lost = (f"line {event.line + 1} (`{swallowed}`) becomes part of this {what} and "
-                    "is never read on its own")
-            severity = Severity.ERROR
-        else:
-            lost = "the `%` itself vanishes"
-            severity = Severity.WARNING
-        shown = f"; uWSGI reads `{line.key} = {line.value}`" if line.kind is LineKind.OPTION else ""
-        yield Hit(
-            f"line {event.line} ends in `%`, and uWSGI's `%` pass deletes it together with the "
-            f"line end: {lost}{shown}",
-            line=event.line,
-            column=event.column,
-            end_column=event.column + 1,
-            fix="write `%%` for a literal `%` at the end of a line",
-            severity=severity,
-            path=ini.path,
-        )
+    joins = [event for event in ini.magic if event.char == b"\n"]
+    if not joins:
+        return
+    containing: dict[int, Line] = {
+        n: line for line in ini.lines for n in range(line.line, line.end_line + 1)
+    }
+    for line, group in groupby(joins, key=lambda event: containing.get(event.line)):
+        hit = None if line is None else _join_hit(ini, line, list(group))
+        if hit is not None:
+            yield hit
 
 
 @rule("UWC004", "percent-swallowed", Severity.WARNING, tags=("syntax", "correctness"))
@@ -199,5 +227,8 @@ def check(config: Config) -> Iterable[Hit]:
             continue
         done.add((ini.path, ini.section))
         hits = [*_join_hits(ini)]
-        hits.extend(_eaten_hit(ini, e, eaten) for e in ini.entries if (eaten := _eaten(ini, e)))
+        by_line = _by_line(ini)
+        hits.extend(
+            _eaten_hit(ini, e, eaten) for e in ini.entries if (eaten := _eaten(ini, e, by_line))
+        )
         yield from (replace(hit, chain=chains.get(ini.path, ())) for hit in hits)

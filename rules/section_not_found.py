@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import BOM, IniFile, Line, LineKind, decode
 from pytest_uwsgi_lint.registry import rule
@@ -28,14 +28,15 @@ def _near_miss(text: str, line: Line, asked: str) -> str | None:
         problems.append("a UTF-8 BOM comes before it, so uWSGI does not see a header there")
     elif not bracket:
         problems.append("it has no closing `]`, and uWSGI drops the last character whatever "
-                        f"it is, opening section `{line.section}`")
+                        f"it is, opening section `{shown(line.section)}`")
     elif rest:
         problems.append("text follows the `]`, and uWSGI drops only the last character, "
-                        f"opening section `{line.section}`")
+                        f"opening section `{shown(line.section)}`")
     if bracket and name != name.strip():
         problems.append("blanks inside the brackets are part of the name")
     if name.strip() != asked:
-        problems.append(f"section names are case-sensitive: `{name.strip()}` is not `{asked}`")
+        problems.append(
+            f"section names are case-sensitive: `{shown(name.strip())}` is not `{asked}`")
     return "; ".join(problems) or None
 
 
@@ -48,10 +49,10 @@ def _reason(ini: IniFile) -> tuple[str, str | None, Line | None]:
     for line in ini.lines:
         text = _header_text(line)
         why = None if text is None else _near_miss(text, line, asked)
-        if why:
+        if text is not None and why:
             fix = "save the file without the BOM" if line.kind is not LineKind.HEADER else (
                 f"write the header as `[{asked}]`, with any comment on its own line")
-            return f"line {line.line} (`{text}`) does not open `[{asked}]`: {why}", fix, line
+            return f"line {line.line} (`{shown(text)}`) does not open `[{asked}]`: {why}", fix, line
     header = ini.header()
     if header is not None:
         return (f"the `[{asked}]` header on line {header.line} has no option lines under it",
@@ -64,9 +65,9 @@ def _reason(ini: IniFile) -> tuple[str, str | None, Line | None]:
     sections = list(dict.fromkeys(
         line.section for line in ini.lines if line.kind is LineKind.HEADER))
     if sections:
-        named = ", ".join(f"`[{s}]`" for s in sections[:SHOWN])
+        named = ", ".join(f"`[{shown(s)}]`" for s in sections[:SHOWN])
         return (f"the file has {named} but no `[{asked}]`; uWSGI reads only the section it is "
-                f"asked for"), f"start uWSGI with `--ini file.ini:{sections[0]}`", None
+                f"asked for"), f"start uWSGI with `--ini file.ini:{shown(sections[0])}`", None
     return "the file has no option lines at all", None, None
 
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint import catalog
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
@@ -102,7 +102,9 @@ def check(config: Config) -> Iterable[Hit]:
         master.implied_by[0] if master.implied_by else None)
     if where is None:
         return
-    said = f"`{where.key} = {where.value}` leaves it so: " if where.key == "die-on-term" else ""
+    said = ""
+    if where.key == "die-on-term":
+        said = f"`{where.key} = {shown(where.value)}` leaves it so: "
     yield Hit.at(
         where,
         f"{said}uWSGI {config.version} reloads on SIGTERM instead of stopping; "

@@ -230,6 +230,25 @@ def test_percent_at_end_of_line_before_a_blank_line() -> None:
     assert finding.severity is Severity.WARNING and "the `%` itself vanishes" in finding.message
 
 
+def test_percent_line_ends_in_a_row_make_one_finding() -> None:
+    finding = only("percent-swallowed", ini("log-format = a%", "b%", "c", "processes = 4"))
+    assert finding.line == 2 and "lines 3-4 (from `b%`) become part of this value" in (
+        finding.message)
+    assert "uWSGI reads `log-format = abc`" in finding.message
+
+
+def test_percent_many_effects_are_summarised() -> None:
+    letters = "".join(f"%{c}" for c in "ABFHKLMQRWYZ")
+    message = only("percent-swallowed", ini(f"procname = x{letters}")).message
+    assert "`%A` is deleted" in message and "and 7 more" in message
+
+
+def test_percent_at_end_of_the_last_line() -> None:
+    finding = only("percent-swallowed", ini("master = true", "procname = 100%"))
+    assert finding.severity is Severity.WARNING and finding.line == 3
+    assert "uWSGI reads `procname = 100`" in finding.message
+
+
 def test_percent_at_end_of_another_section_swallows_our_header() -> None:
     text = "[app]\nnote = 100%\n[uwsgi]\nmaster = true\n"
     finding = only("percent-swallowed", text)
