@@ -50,7 +50,9 @@ def check(config: Config) -> Iterable[Hit]:
     after the 4th request; one slow request under `harakiri` took a single-worker instance
     down. A real service stopped after 64 workers times 100000 requests
     (parmentelat/nbhosting#49). `max-worker-lifetime` is checked only by the master, so
-    without one it does nothing.
+    without one it does nothing. With `master = false`, the other options that need the
+    master (crons, daemons, `stats`...) are named by `master-disabled-with-master-options`;
+    this rule names only the limits, so no option is reported twice.
 
     ## Example
     ```ini
