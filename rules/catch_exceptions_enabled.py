@@ -13,7 +13,8 @@ from pytest_uwsgi_lint.values import uwsgi_true
 SEGFAULT_FIXED_IN = "2.0.27"
 
 
-@rule("UWM005", "catch-exceptions-enabled", Severity.WARNING, tags=("master", "security"))
+@rule("UWM005", "catch-exceptions-enabled", Severity.WARNING, tags=("master", "security"),
+      security_severity=5.3)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does
