@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint.daemons import PRESENCE_FLAGS
+from pytest_uwsgi_lint.edits import replace_in_entry
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -50,9 +51,13 @@ def check(config: Config) -> Iterable[Hit]:
             item = daemon.keys.get(name)
             if item is None or uwsgi_true(item.value.strip()):
                 continue
+            edit = replace_in_entry(daemon.entry, f",{item.text}", "") or replace_in_entry(
+                daemon.entry, f"{item.text},", ""
+            )
             yield Hit.at(
                 daemon.entry,
                 f"`{item.text}` turns {name} ON: attach-daemon2 enables it whenever the key is "
                 f"present, whatever the value, so {_EFFECT[name]}",
                 fix=f"remove `{item.text}` to leave {name} off",
+                edits=() if edit is None else (edit,),
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_uwsgi_lint.edits import insert_after
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -47,4 +48,5 @@ def check(config: Config) -> Iterable[Hit]:
             line=header.line,
             column=header.column,
             fix="add `master = true`",
+            edits=(insert_after(config.source.path, header.end_line, "master = true"),),
         )

@@ -1,0 +1,42 @@
+"""Building the safe edits that ``--fix`` applies (see :mod:`pytest_uwsgi_lint.fixes`).
+
+Each helper returns None when the change cannot be made with certainty (the option spans
+several source lines, or the text to change is not there exactly once), so a rule offers a
+fix only where it is sure of it.
+"""
+
+from __future__ import annotations
+
+from pytest_uwsgi_lint.findings import Edit
+from pytest_uwsgi_lint.reader import Entry, encode
+
+
+def _single_line(entry: Entry) -> bytes | None:
+    return entry.raw if entry.line == entry.end_line else None
+
+
+def replace_in_entry(entry: Entry, old: str, new: str) -> Edit | None:
+    """Replace the one occurrence of ``old`` in the entry's source line with ``new``."""
+    raw = _single_line(entry)
+    needle = encode(old)
+    if raw is None or not needle or raw.count(needle) != 1:
+        return None
+    line = raw.rstrip(b"\r").replace(needle, encode(new))
+    return Edit(entry.path, entry.line, entry.line, (line,))
+
+
+def replace_entry(entry: Entry, *lines: str) -> Edit | None:
+    """Replace the entry's source line with ``lines`` (its indentation kept)."""
+    raw = _single_line(entry)
+    if raw is None:
+        return None
+    indent = raw[: entry.column - 1]
+    return Edit(entry.path, entry.line, entry.line, tuple(indent + encode(t) for t in lines))
+
+
+def insert_after(path: str, line: int, text: str) -> Edit:
+    """A new line after source line ``line`` of ``path``."""
+    return Edit(path, line + 1, line, (encode(text),))
+
+
+__all__ = ["insert_after", "replace_entry", "replace_in_entry"]

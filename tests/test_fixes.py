@@ -1,0 +1,131 @@
+"""``--fix``: safe, byte-preserving, verified, idempotent edits."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_uwsgi_lint.engine import Settings, lint_bytes
+from pytest_uwsgi_lint.findings import Edit
+from pytest_uwsgi_lint.fixes import (
+    FixOutcome,
+    apply_edits,
+    fix_file,
+    line_end,
+    unified_diff,
+    write_atomically,
+)
+from pytest_uwsgi_lint.reader import read_ini
+
+PATH = "/nonexistent/app.ini"
+
+
+def _fix(data: bytes, *rules: str) -> FixOutcome:
+    chosen = Settings(select=rules or ("ALL",))
+    return fix_file(PATH, data, lambda b: lint_bytes(b, PATH, settings=chosen).findings)
+
+
+def _pairs(data: bytes) -> list[tuple[str, str]]:
+    return [(e.key, e.value) for e in read_ini(data).entries]
+
+
+def test_line_end_follows_the_file() -> None:
+    assert line_end(b"a\r\nb\r\nc\n") == b"\r\n"
+    assert line_end(b"a\nb\r\n") == b"\n"
+    assert line_end(b"") == b"\n"
+
+
+def test_apply_edits_keeps_every_other_byte() -> None:
+    data = b"\xef\xbb\xbf; caf\xe9\r\n[uwsgi]\r\nx = 1\r\ny = \xff\r\n"
+    edited = apply_edits(data, [Edit("f", 3, 3, (b"x = 2",)), Edit("f", 2, 1, (b"; new",))])
+    assert edited == b"\xef\xbb\xbf; caf\xe9\r\n; new\r\n[uwsgi]\r\nx = 2\r\ny = \xff\r\n"
+    deleted = apply_edits(data, [Edit("f", 4, 4, ())])
+    assert deleted == b"\xef\xbb\xbf; caf\xe9\r\n[uwsgi]\r\nx = 1\r\n"
+
+
+def test_master_not_enabled_fix_adds_master() -> None:
+    outcome = _fix(b"[uwsgi]\r\nmodule = app\r\n", "master-not-enabled")
+    assert outcome.fixed == b"[uwsgi]\r\nmaster = true\r\nmodule = app\r\n"
+    assert [f.name for f in outcome.applied] == ["master-not-enabled"]
+
+
+def test_daemon_flag_fix_drops_the_key() -> None:
+    data = b"[uwsgi]\nmaster = true\nattach-daemon2 = cmd=/usr/bin/w,control=0,ns_pid=False\n"
+    outcome = _fix(data, "daemon-flag-value-ignored")
+    assert _pairs(outcome.fixed)[-1] == ("attach-daemon2", "cmd=/usr/bin/w")
+    assert _fix(outcome.fixed, "daemon-flag-value-ignored").fixed == outcome.fixed
+
+
+def test_a_fix_that_would_add_a_finding_is_refused() -> None:
+    data = b"[uwsgi]\nmodule = app\n"
+    chosen = Settings(select=("master-not-enabled",))
+
+    def lint_that_dislikes_master(b: bytes) -> list:  # type: ignore[type-arg]
+        found = lint_bytes(b, PATH, settings=chosen).findings
+        if b"master = true" in b:
+            return [*found, *lint_bytes(b"[uwsgi]\nx=1\n", PATH, settings=chosen).findings]
+        return found
+
+    outcome = fix_file(PATH, data, lint_that_dislikes_master)
+    assert outcome.fixed == data
+    assert outcome.refused and "would leave or add" in outcome.refused[0][1]
+
+
+def test_diff_shows_the_change() -> None:
+    outcome = _fix(b"[uwsgi]\nmodule = app\n", "master-not-enabled")
+    assert "+master = true" in unified_diff(outcome)
+
+
+def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:
+    target = tmp_path / "app.ini"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    write_atomically(str(target), b"new")
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["app.ini"]
+
+
+_NOISE = st.sampled_from([b"; comment", b"# note", b"processes = 4", b"x = caf\xe9",
+                          b"socket = /run/app.sock", b"", b"  indented = 1", b"\xff\xfe"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(_NOISE, max_size=8),
+    st.lists(_NOISE, max_size=8),
+    st.sampled_from([b"\n", b"\r\n"]),
+    st.booleans(),
+)
+def test_fixes_change_only_the_lines_they_mean_to(
+    before: list[bytes], after: list[bytes], eol: bytes, bom: bool
+) -> None:
+    flag = b"attach-daemon2 = cmd=/usr/bin/w,daemonize=false"
+    lines = [b"[uwsgi]", *before, flag, *after]
+    data = (b"\xef\xbb\xbf; top" + eol if bom else b"") + eol.join(lines) + eol
+    outcome = _fix(data, "master-not-enabled", "daemon-flag-value-ignored")
+    fixed_lines = outcome.fixed.split(b"\n")
+    original_lines = data.split(b"\n")
+    changed = [line for line in fixed_lines if line not in original_lines]
+    removed = [line for line in original_lines if line not in fixed_lines]
+    assert removed == [flag + eol.rstrip(b"\n")]
+    assert changed == [b"attach-daemon2 = cmd=/usr/bin/w" + eol.rstrip(b"\n")]
+    assert _fix(outcome.fixed, "master-not-enabled", "daemon-flag-value-ignored").fixed == (
+        outcome.fixed
+    )
+
+
+@pytest.mark.oracle
+def test_fixed_files_read_in_uwsgi_as_intended(oracle: str) -> None:
+    import uwsgi_oracle
+
+    both = ("master-not-enabled", "daemon-flag-value-ignored")
+    plain = _fix(b"\xef\xbb\xbf; x\r\n[uwsgi]\r\nmodule = app\r\n", *both).fixed
+    assert uwsgi_oracle.show_config(plain).entries == [(b"master", b"true"), (b"module", b"app")]
+    daemon = _fix(b"[uwsgi]\nattach-daemon2 = cmd=/usr/bin/w,control=0,stdin=no\n", *both).fixed
+    assert uwsgi_oracle.show_config(daemon).entries == [(b"attach-daemon2", b"cmd=/usr/bin/w")]
