@@ -10,6 +10,7 @@ from pytest_uwsgi_lint.reader import BOM, IniFile, Line, LineKind, decode
 from pytest_uwsgi_lint.registry import rule
 
 SHOWN = 3
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _header_text(line: Line) -> str | None:
@@ -43,6 +44,9 @@ def _near_miss(text: str, line: Line, asked: str) -> str | None:
 def _reason(ini: IniFile) -> tuple[str, str | None, Line | None]:
     """Why uWSGI finds no option in the asked section, how to fix it, and where it shows."""
     asked = ini.section
+    if ini.data.startswith(UTF16_BOMS):
+        return ("it is encoded in UTF-16, and uWSGI reads bytes, so it sees no `[` header "
+                "and no `=` where they were written"), "save it as UTF-8 without a BOM", None
     if ini.cr_only:
         return ("its lines end in CR only, and uWSGI splits lines on LF, so the whole file "
                 "is one single line"), "convert the line ends to LF (or CRLF)", None
@@ -77,8 +81,8 @@ def check(config: Config) -> Iterable[Hit]:
     ## What it does
     Flags a file in which uWSGI finds no option line in the section it reads (`[uwsgi]`, or
     the one named as `file.ini:section`), and says why: a UTF-8 BOM before the header,
-    `[uWSGI]` or `[ uwsgi ]`, text after the `]`, a missing `]`, CR-only line ends, an empty
-    section, options before any header, or only other sections.
+    `[uWSGI]` or `[ uwsgi ]`, text after the `]`, a missing `]`, CR-only line ends, UTF-16
+    encoding, an empty section, options before any header, or only other sections.
 
     ## Why is this bad?
     uWSGI matches section names exactly (`core/ini.c` in 2.0.30): it takes any line that

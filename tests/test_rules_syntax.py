@@ -309,6 +309,7 @@ BAD_HEADERS = [
     (b"[uwsgi]\rmaster = true\rprocesses = 2\r", "CR only"),
     (b"master = true\nprocesses = 2\n", "come before any header"),
     (b"[app]\nmaster = true\n", "the file has `[app]` but no `[uwsgi]`"),
+    ("[uwsgi]\nmaster = true\n".encode("utf-16"), "encoded in UTF-16"),
 ]
 EMPTY_FILES = [
     (b"[uwsgi]\n; master = true\n", "has no option lines under it"),
