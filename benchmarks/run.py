@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import importlib.util
 import json
 import os
 import platform
@@ -141,11 +142,21 @@ def case_a(paths: list[Path], warm: list[Path], plan: Plan) -> Row:
                      base, subj, len(paths), note)
 
 
+def child_env(bytecode: Path) -> dict[str, str]:
+    """The environment of the measured processes: no pytest or uWSGI settings from outside,
+    this directory importable (the baseline plugin), and bytecode cached in ``bytecode`` as
+    in any installed package, even where ``PYTHONDONTWRITEBYTECODE`` is set."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST_", "UWSGI_")) and k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(HERE), env.get("PYTHONPATH"))))
+    env["PYTHONPYCACHEPREFIX"] = str(bytecode)
+    return env
+
+
 def _pytest(args: Sequence[str], cwd: Path, ok: Sequence[int] = (0, 1)) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "UWSGI_"))}
-    env["PYTHONPATH"] = str(HERE)
     command = [sys.executable, "-m", "pytest", "-q", *args]
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, env=child_env(cwd / "bytecode"),
+                          capture_output=True, text=True)
     if done.returncode not in ok:
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n"
                            f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
@@ -161,18 +172,20 @@ def case_b(root: Path, plan: Plan) -> Row:
 
 def case_c(root: Path, plan: Plan) -> Row:
     cold: list[float] = []
-    warm: list[float] = []
+    cached: list[float] = []
     for rep in range(plan.reps):
         cache = root / f"cache{rep}"
         args = ["-p", "cacheprovider", "-o", f"cache_dir={cache}", "--uwsgi-lint", "configs"]
         cold.append(_clock(partial(_pytest, args, root)))
-        warm.append(_clock(partial(_pytest, args, root)))
+        cached.append(_clock(partial(_pytest, args, root)))
         shutil.rmtree(cache, ignore_errors=True)
-    return timed_row("c", f"cached re-run vs cold run, {plan.files} files", cold, warm,
+    return timed_row("c", f"cached re-run vs cold run, {plan.files} files", cold, cached,
                      note="only clean passes are cached: failing files are linted again")
 
 
 def case_d(root: Path, plan: Plan) -> Row:
+    if importlib.util.find_spec("xdist") is None:
+        return Row("d", "-n 2 vs serial", "-", "-", None, "skipped: pytest-xdist is missing")
     serial = ["-p", "no:cacheprovider", "--uwsgi-lint", "configs"]
     base, subj = interleaved(lambda: _pytest(serial, root),
                              lambda: _pytest([*serial, "-n", "2"], root), plan.reps)
@@ -194,9 +207,10 @@ def lint_worker(directory: str) -> None:
                       "findings": len(findings)}))
 
 
-def _lint_in_fresh_process(directory: Path) -> dict[str, float]:
+def _lint_in_fresh_process(directory: Path, root: Path) -> dict[str, float]:
     command = [sys.executable, str(Path(__file__).resolve()), "--lint-worker", str(directory)]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, env=child_env(root / "bytecode"), capture_output=True,
+                          text=True, check=True)
     result: dict[str, float] = json.loads(done.stdout)
     return result
 
@@ -209,7 +223,7 @@ def case_e(root: Path, plan: Plan) -> list[Row]:
     for rep in range(plan.reps):
         order = (small, big) if rep % 2 == 0 else (big, small)
         for runs in order:
-            runs.append(_lint_in_fresh_process(root / "configs" if runs is small else large))
+            runs.append(_lint_in_fresh_process(root / "configs" if runs is small else large, root))
     per_small = [r["seconds"] / r["files"] for r in small]
     per_big = [r["seconds"] / r["files"] for r in big]
     mem_small = [r["peak_kib"] for r in small]
@@ -221,6 +235,16 @@ def case_e(root: Path, plan: Plan) -> list[Row]:
             f"{statistics.median(mem_big) / 1024:.1f} MiB", paired_ratio(mem_small, mem_big),
             "whole process: interpreter, catalog, rules and the findings returned"),
     ]
+
+
+def _cli(directory: str, root: Path) -> None:
+    """The ``uwsgi-lint`` command installed beside this Python, on one directory."""
+    found = shutil.which("uwsgi-lint", path=str(Path(sys.executable).parent))
+    command = [found] if found else [sys.executable, "-m", "pytest_uwsgi_lint"]
+    done = subprocess.run([*command, directory], cwd=root, env=child_env(root / "bytecode"),
+                          capture_output=True, check=False)
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"uwsgi-lint exited {done.returncode}: {done.stderr[-2000:]!r}")
 
 
 def find_uwsgi() -> str | None:
@@ -246,15 +270,7 @@ def case_f(root: Path, paths: list[Path], plan: Plan) -> Row:
                            cwd=empty, env=clean_env, stdin=subprocess.DEVNULL,
                            capture_output=True, timeout=60, check=False)
 
-    cli = shutil.which("uwsgi-lint", path=str(Path(sys.executable).parent))
-    command = [cli] if cli else [sys.executable, "-m", "pytest_uwsgi_lint"]
-
-    def lint_all() -> None:
-        done = subprocess.run([*command, "configs"], cwd=root, capture_output=True, check=False)
-        if done.returncode not in (0, 1):
-            raise RuntimeError(f"uwsgi-lint exited {done.returncode}: {done.stderr[-2000:]!r}")
-
-    base, subj = interleaved(ask_uwsgi, lint_all, plan.reps)
+    base, subj = interleaved(ask_uwsgi, partial(_cli, "configs", root), plan.reps)
     per_base = [t / len(sample) for t in base]
     per_subj = [t / plan.files for t in subj]
     return timed_row("f", f"uwsgi-lint on {plan.files} files vs uwsgi per file ({len(sample)}),"
@@ -286,6 +302,21 @@ def print_table(rows: Sequence[Row]) -> None:
             print(f"  ({r.case}) {r.note}")
 
 
+def warm_up(root: Path, only: str) -> None:
+    """Run each kind of measured process once on other files, so that every measured run
+    finds its bytecode cached as a user's installed packages do."""
+    lint = ["-p", "no:cacheprovider", "--uwsgi-lint", "warm-up"]
+    if set(only) & set("bcd"):
+        _pytest(["-p", "no:cacheprovider", "-p", "baseline_plugin", "warm-up"], root, (0,))
+        _pytest(lint, root)
+    if "d" in only and importlib.util.find_spec("xdist") is not None:
+        _pytest([*lint, "-n", "2"], root)
+    if "e" in only:
+        _lint_in_fresh_process(root / "warm-up", root)
+    if "f" in only:
+        _cli("warm-up", root)
+
+
 def run(plan: Plan, only: str) -> list[Row]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="uwsgi-lint-bench-") as temp:
@@ -293,6 +324,7 @@ def run(plan: Plan, only: str) -> list[Row]:
         (root / "pytest.ini").write_text("[pytest]\n")  # pytest's rootdir: not the project's
         paths = generate(root / "configs", plan.files, plan.seed)
         warm = generate(root / "warm-up", 25, plan.seed + 1)
+        warm_up(root, only)
         if "a" in only:
             rows.append(case_a(paths, warm, plan))
         if "b" in only:
@@ -314,7 +346,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="small sizes and two repetitions: a smoke test, not a measurement")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated configs")
     parser.add_argument("--only", default=CASES, help="comma-separated cases to run (a-f)")
-    parser.add_argument("--reps", type=int, help="repetitions per case (default 5, quick 2)")
+    parser.add_argument("--reps", type=int, help="repetitions per case (default 3, quick 2)")
     parser.add_argument("--lint-worker", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.only = args.only.replace(",", "").replace(" ", "")
@@ -328,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.lint_worker:
         lint_worker(args.lint_worker)
         return 0
-    plan = Plan(files=50 if args.quick else 1000, reps=args.reps or (2 if args.quick else 5),
+    plan = Plan(files=50 if args.quick else 1000, reps=args.reps or (2 if args.quick else 3),
                 uwsgi_files=10 if args.quick else 100, seed=args.seed)
     print(f"uwsgi-lint benchmarks: seed {plan.seed}, {plan.files} files, {plan.reps} repetitions,"
           f" Python {platform.python_version()}, {os.cpu_count()} CPUs, load average {_load()}")

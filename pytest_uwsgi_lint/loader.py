@@ -101,11 +101,13 @@ class Loader:
     inheriting: bool = False
     logic_running: bool = False
     first_round: dict[bytes, bytes] = field(default_factory=dict)
+    top: tuple[str, str] = ("", DEFAULT_SECTION)  # the first file loaded, and its section
 
     # -- reading files -------------------------------------------------------------------
 
     def load_top(self, data: bytes, path: str, section: str) -> Loaded:
         """Load the top-level config (already read) and everything it pulls in."""
+        self.top = (path, section)
         self.stack.append(_Frame((os.path.realpath(path), section), ()))
         self._parse(data, path, section, chain=())
         self.stack.pop()
@@ -119,21 +121,28 @@ class Loader:
         self.events.append(LoadEvent(kind, entry, detail))
 
     def _table(self, path: str, section: str) -> dict[bytes, bytes]:
-        shown = section if section != DEFAULT_SECTION else ""
-        table = table_for(path, shown, self.uwsgi_version, self.first_round or None)
+        """The ``%`` table for a file; ``%O %D ...`` hold the values of the first file."""
+        if (path, section) == self.top:
+            return table_for(path, _shown(section), self.uwsgi_version)
         if not self.first_round:
-            self.first_round = first_file_aliases(table)
-        return table
+            top, top_section = self.top
+            self.first_round = first_file_aliases(
+                table_for(top, _shown(top_section), self.uwsgi_version))
+        return table_for(path, _shown(section), self.uwsgi_version, self.first_round)
 
     def _parse(
         self, data: bytes, path: str, section: str, chain: tuple[str, ...], condition: str = ""
     ) -> None:
-        """Read one file; its options inherit the condition of the line that included it."""
-        ini = read_ini(data, path, section, self._table(path, section))
+        """Read one file; its options inherit the condition of the line that included it. The
+        ``%`` table (paths, inode, user...) is only worked out for a file that has a ``%``."""
+        table = self._table(path, section) if b"%" in data else None
+        ini = read_ini(data, path, section, table)
         self.files.append(ini)
         self.last_file = path
         for entry in ini.entries:
-            self._export(replace(entry, chain=chain, condition=condition), routed=False)
+            if chain or condition:
+                entry = replace(entry, chain=chain, condition=condition)
+            self._export(entry, routed=False)
 
     def _resolve(self, source: str, via: Entry) -> str | None:
         """A path relative to uWSGI's working directory, with the config's folder as a
@@ -367,6 +376,11 @@ class Loader:
             queue.extend(
                 item.entry for item in self.exported[before:] if item.entry.key == "inherit"
             )
+
+
+def _shown(section: str) -> str:
+    """The section as ``%x`` shows it: empty for the default one."""
+    return section if section != DEFAULT_SECTION else ""
 
 
 def load(

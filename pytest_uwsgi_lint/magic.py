@@ -17,6 +17,7 @@ import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 _PERCENT_PAIR = re.compile(rb"%(.?)", re.DOTALL)
 
@@ -71,20 +72,24 @@ def _user_and_group() -> dict[bytes, bytes]:
     }
 
 
+@lru_cache(maxsize=1)
+def _machine() -> dict[bytes, bytes]:
+    """The host name, CPU count, user and group: looked up once per process, not per file."""
+    table = {b"h": _hostname(), b"k": str(_online_cpus()).encode(), b"[": b"\x1b", b"b": b"uwsgi"}
+    table.update(_user_and_group())
+    return table
+
+
 def global_table(uwsgi_version: str) -> dict[bytes, bytes]:
     """The values uWSGI sets once at start-up (``uwsgi_setup``), taken from this machine."""
     now = time.time()
     table = {
         b"v": os.getcwd().encode(errors="surrogateescape"),
-        b"h": _hostname(),
         b"t": str(int(now)).encode(),
         b"T": str(int(now * 1_000_000)).encode(),
         b"V": uwsgi_version.encode(),
-        b"k": str(_online_cpus()).encode(),
-        b"[": b"\x1b",
-        b"b": b"uwsgi",
     }
-    table.update(_user_and_group())
+    table.update(_machine())
     return table
 
 

@@ -9,7 +9,7 @@ kept beside the converted value, so a rule can say "you wrote X, uWSGI reads Y".
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from packaging.version import Version
@@ -98,10 +98,12 @@ class Config:
 
     def known(self) -> Iterator[tuple[Entry, catalog.Option]]:
         """Entries whose key is an option of some uWSGI version, with their catalog record."""
-        for entry in self.entries:
-            option = catalog.lookup(entry.key)
-            if option is not None:
-                yield entry, option
+        return iter(self._known)
+
+    @cached_property
+    def _known(self) -> list[tuple[Entry, catalog.Option]]:
+        pairs = ((entry, catalog.lookup(entry.key)) for entry in self.entries)
+        return [(entry, option) for entry, option in pairs if option is not None]
 
     @cached_property
     def master_process(self) -> MasterProcess:
@@ -111,6 +113,7 @@ class Config:
         return MasterProcess.from_config(self)
 
 
+@lru_cache(maxsize=4096)  # rules ask for the same few names hundreds of times per file
 def canonical_name(key: str) -> str:
     """The alias group's stable name, or the key itself when it is not an option."""
     option = catalog.lookup(key)

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -66,7 +66,7 @@ class Option:
         """A plain setting where the last occurrence wins (lists and special handlers are not)."""
         return self.kind in _SCALAR_KINDS
 
-    @property
+    @cached_property
     def canonical(self) -> str:
         """One stable name for the alias group, so aliases share one setting in the model."""
         return min((self.name, *self.aliases))
@@ -165,9 +165,23 @@ def _development(name: str) -> Option | None:
 def lookup(name: str, version: Version | None = None) -> Option | None:
     """The option ``name`` as 2.0.30 declares it, or as the development branch does when
     ``version`` is 2.1 or later; None when no release or branch has it."""
-    if version is not None and version >= _DEVELOPMENT_VERSION:
-        return _development(name)
+    if version is not None and _is_development(version):
+        return _development(name) if name in options() else None
     return options().get(name)
+
+
+# The last version asked about and whether it is the development branch: rules ask about one
+# version thousands of times per file, and comparing ``Version`` objects is slow.
+_last_version: tuple[Version | None, bool] = (None, False)
+
+
+def _is_development(version: Version) -> bool:
+    global _last_version
+    last, development = _last_version
+    if last is not version:
+        development = version >= _DEVELOPMENT_VERSION
+        _last_version = (version, development)
+    return development
 
 
 def historic(name: str) -> Runs:
