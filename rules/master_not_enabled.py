@@ -18,9 +18,11 @@ def check(config: Config) -> Iterable[Hit]:
     process on.
 
     ## Why is this bad?
-    Without the master, nobody respawns a dead worker, and `harakiri`, `max-requests`,
-    `reload-on-rss`, crons, attached daemons and graceful reloads do nothing. uWSGI only
-    prints a warning at start-up. The uWSGI docs recommend always enabling it.
+    Without the master, nobody respawns a worker: one that crashes, or exits after
+    `max-requests`, `reload-on-rss` or a `harakiri` kill, is simply gone, and with the last
+    one the server. Graceful reloads, the stats server, crons and attached daemons all need
+    it too. uWSGI only prints a warning at start-up. The uWSGI docs recommend always
+    enabling it.
 
     ## Example
     ```ini
@@ -43,8 +45,9 @@ def check(config: Config) -> Iterable[Hit]:
     header = config.source.header()
     if config.entries and header is not None:
         yield Hit(
-            "the master process is not enabled: dead workers are not respawned and "
-            "harakiri, max-requests, crons and daemons do nothing",
+            "the master process is not enabled: uWSGI never replaces a worker that crashes "
+            "or exits after max-requests, reload-on-rss or a harakiri kill, and cannot "
+            "reload gracefully",
             line=header.line,
             column=header.column,
             fix="add `master = true`",
