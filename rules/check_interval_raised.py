@@ -24,7 +24,7 @@ def check(config: Config) -> Iterable[Hit]:
     `harakiri`, enforce the other worker deadlines and limits, run the `cheaper` algorithm and
     the `idle` timer, and the fork-bomb guard counts respawns within that window. Raising it
     makes all of them slower and coarser: a 30 s harakiri can take 30 s plus the interval.
-    The uWSGI help text for the option says changing it is discouraged.
+    uWSGI's option reference allows raising it but calls that discouraged.
 
     ## Example
     ```ini
