@@ -57,7 +57,8 @@ def check(config: Config) -> Iterable[Hit]:
     SIGQUIT as "stop" (`core/master.c` in 2.0.30). SIGTERM is exactly what `docker stop`,
     Kubernetes and `systemctl stop` send, so the instance reloads itself, keeps running, and
     is killed with SIGKILL when the grace period ends: slow deploys, requests cut off, no
-    clean shutdown. uWSGI 2.1 makes SIGTERM stop the instance and drops `die-on-term`.
+    clean shutdown. The unreleased 2.1 line (uWSGI's master branch) makes SIGTERM stop the
+    instance and deprecates `die-on-term`.
     Files in a `vassals` directory are left alone: the Emperor stops vassals through its
     pipe, not with SIGTERM.
 
@@ -84,7 +85,7 @@ def check(config: Config) -> Iterable[Hit]:
     hook-master-start = unix_signal:15 gracefully_kill_them_all
     ```
 
-    On uWSGI 2.1 SIGTERM already stops the instance:
+    On the 2.1 development line SIGTERM already stops the instance:
     ```ini uwsgi-version=2.1
     [uwsgi]
     master = true
