@@ -92,6 +92,9 @@ class Loader:
     env_complete: bool = False
     uwsgi_version: str = catalog.NEWEST_RELEASE
     exported: list[Exported] = field(default_factory=list)
+    #: The first exported option of each key, which ``%(key)`` and ``if-opt`` read; a map, so
+    #: a config with thousands of references is not scanned once per reference.
+    first_exported: dict[str, Exported] = field(default_factory=dict)
     files: list[IniFile] = field(default_factory=list)
     events: list[LoadEvent] = field(default_factory=list)
     block: Block | None = None
@@ -238,7 +241,9 @@ class Loader:
                 return
         option = catalog.lookup(entry.key)
         immediate = option is not None and option.immediate
-        self.exported.append(Exported(entry, immediate, self.inheriting))
+        exported = Exported(entry, immediate, self.inheriting)
+        self.exported.append(exported)
+        self.first_exported.setdefault(entry.key, exported)
         if immediate and option is not None:
             self._immediate(entry, option)
 
@@ -305,10 +310,8 @@ class Loader:
         when absent). An undeclared variable or a conditional option is not known."""
         if test == "if-env":
             return self.env_complete or name in self.env, self.env.get(name)
-        for item in self.exported:
-            if item.entry.key == name:
-                return not item.entry.condition, item.entry.value
-        return True, None
+        item = self.first_exported.get(name)
+        return (True, None) if item is None else (not item.entry.condition, item.entry.value)
 
     # -- after parsing -------------------------------------------------------------------
 
@@ -353,10 +356,8 @@ class Loader:
         return manage_placeholder(key, self._first_value)
 
     def _first_value(self, key: str) -> str | None:
-        for item in self.exported:
-            if item.entry.key == key:
-                return item.entry.value
-        return None
+        item = self.first_exported.get(key)
+        return None if item is None else item.entry.value
 
     def _inherit(self) -> None:
         """``inherit`` runs in ``uwsgi_configure``: its options come after all others."""

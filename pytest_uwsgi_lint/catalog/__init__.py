@@ -76,7 +76,7 @@ class Option:
         """The first release (or ``2.1-dev``) where the option is deprecated, else ``""``."""
         return self.deprecated[0][0] if self.deprecated else ""
 
-    @property
+    @cached_property
     def build_macros(self) -> frozenset[str]:
         """The build macros the option needs defined (``UWSGI_SSL``, ``__linux__``, ...);
         for ``#if defined(A) || defined(B)`` either will do."""
@@ -101,6 +101,8 @@ class Option:
 
 def in_runs(table: str, runs: Runs) -> bool:
     """Whether a release tag (or ``2.1-dev``) falls in one of the ``[first, last]`` runs."""
+    if not runs:  # most options were never deprecated: asked for every entry of every file
+        return False
     if table == DEVELOPMENT:
         return any(DEVELOPMENT in run for run in runs)
     rank = _ranks().get(table)
