@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_uwsgi_lint.applied import in_effect
 from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -64,6 +65,7 @@ def check(config: Config) -> Iterable[Hit]:
             or has_expansion(value)
             or inline_comment(value) is not None
             or place in seen
+            or not in_effect(config, entry)
         ):
             continue
         seen.add(place)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_uwsgi_lint.applied import may_miss_options
 from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -41,6 +42,8 @@ def check(config: Config) -> Iterable[Hit]:
     if entry is None or not uwsgi_true(entry.value):
         return
     idle = config.last("idle")
+    if idle is None and may_miss_options(config):
+        return  # `idle` may be set in what was not read
     if idle is None:
         reason = "there is no `idle` option"
     elif has_expansion(idle.value) or atoi(idle.value) > 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_uwsgi_lint.applied import may_miss_options
 from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -58,7 +59,7 @@ def check(config: Config) -> Iterable[Hit]:
                 "\"unable to find exception handler\"",
                 fix="remove it, or use `log` with `plugin = exception_log`",
             )
-        elif not _loads_plugin(config, plugin):
+        elif not _loads_plugin(config, plugin) and not may_miss_options(config):
             yield Hit.at(
                 entry,
                 f"`exception-handler = {shown(entry.value)}`: the `{name}` handler exists only "

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
 from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.applied import in_effect
 from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry, decode
@@ -104,7 +105,7 @@ def check(config: Config) -> Iterable[Hit]:
     for entry in config.entries:
         start = inline_comment(entry.value)
         place = (entry.path, entry.line, entry.key)
-        if start is None or place in seen:
+        if start is None or place in seen or not in_effect(config, entry):
             continue
         seen.add(place)
         option = catalog.lookup(entry.key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_uwsgi_lint.applied import may_miss_options
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -39,7 +40,7 @@ def check(config: Config) -> Iterable[Hit]:
     ```
     """
     master = config.master_process
-    if not master.implicit or not master.implied_by:
+    if not master.implicit or not master.implied_by or may_miss_options(config):
         return
     cause = master.implied_by[0]
     others = len(master.implied_by) - 1

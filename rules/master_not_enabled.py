@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_uwsgi_lint.applied import may_miss_options
 from pytest_uwsgi_lint.edits import insert_after
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
@@ -40,7 +41,7 @@ def check(config: Config) -> Iterable[Hit]:
     ```
     """
     master = config.master_process
-    if master.enabled or master.explicit is not None:
+    if master.enabled or master.explicit is not None or may_miss_options(config):
         return
     header = config.source.header()
     if config.entries and header is not None:

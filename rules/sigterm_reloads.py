@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.applied import may_miss_options
 from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -95,7 +96,8 @@ def check(config: Config) -> Iterable[Hit]:
     if config.version >= catalog.parse_version(FIXED_IN):
         return
     master = config.master_process
-    if not master.enabled or config.flag("die-on-term") or _is_vassal(config):
+    if not master.enabled or config.flag("die-on-term") or _is_vassal(config) or (
+            may_miss_options(config)):
         return
     if any(_remaps_sigterm(e.value) for e in config.all("hook-master-start")):
         return

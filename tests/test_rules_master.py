@@ -245,6 +245,17 @@ def test_sigterm_depends_on_version(version: str, flagged: int) -> None:
     assert len(lint("sigterm-reloads", ini("master = true"), version)) == flagged
 
 
+def test_absence_rules_wait_for_unread_includes() -> None:
+    """A missing include may hold `die-on-term`, `idle`, `master` or a plugin line."""
+    unread = "ini = /nonexistent/extra.ini"
+    assert lint("sigterm-reloads", ini("master = true", unread)) == []
+    assert lint("die-on-idle-without-idle", ini("die-on-idle = true", unread)) == []
+    assert lint("master-implicit", ini("stats = :9191", unread)) == []
+    assert lint("exception-handler-unknown", ini("exception-handler = log", unread)) == []
+    assert lint("master-not-enabled", ini("module = app", unread)) == []
+    assert len(lint("exception-handler-unknown", ini("exception-handler = x", unread))) == 1
+
+
 def test_sigterm_skips_emperor_vassals(tmp_path: Path) -> None:
     settings = Settings(select=("sigterm-reloads",))
     for folder in ("vassals", "apps"):

@@ -121,6 +121,12 @@ def test_inline_comment_near_misses(line: str) -> None:
     assert lint("inline-comment", ini(line)) == []
 
 
+def test_inline_comment_only_where_it_takes_effect() -> None:
+    """A scalar set again later is overridden (duplicate-scalar-option says so)."""
+    assert lint("inline-comment", ini("vacuum = false ; x", "vacuum = true")) == []
+    assert only("inline-comment", ini("vacuum = true", "vacuum = false ; x")).line == 3
+
+
 def test_inline_comment_once_per_line_in_a_for_loop() -> None:
     text = ini("for = a b c", "socket = /run/%(_).sock ; x", "endfor")
     assert len(lint("inline-comment", text)) == 1
@@ -138,6 +144,10 @@ def test_boolean_surprise(value: str, hint: str) -> None:
     assert finding.code == "UWC003"
     assert f"uWSGI reads `{value}` as TRUE" in finding.message
     assert finding.fix is not None and finding.fix.startswith(f"write `{hint}`")
+
+
+def test_boolean_surprise_only_where_it_takes_effect() -> None:
+    assert lint("boolean-value-surprise", ini("vacuum = disabled", "vacuum = off")) == []
 
 
 def test_boolean_surprise_inverse_flag() -> None:
