@@ -25,6 +25,28 @@ def ini(*lines: str) -> str:
     return "\n".join(("[uwsgi]", *lines)) + "\n"
 
 
+# -- master-not-enabled ----------------------------------------------------------------------
+
+
+def test_master_not_enabled() -> None:
+    finding = only("master-not-enabled", ini("module = app", "processes = 4"))
+    assert finding.line == 1 and "never replaces a worker" in finding.message
+
+
+@pytest.mark.parametrize("text", [
+    ini("emperor = /etc/uwsgi/vassals"),
+    ini("emperor = /etc/uwsgi/vassals", "emperor-tyrant = true"),
+    ini("master = false", "module = app"),
+    ini("stats = :9191"),
+])
+def test_master_not_enabled_quiet(text: str) -> None:
+    assert lint("master-not-enabled", text) == []
+
+
+def test_master_not_enabled_emperor_with_workers() -> None:
+    assert len(lint("master-not-enabled", ini("emperor = /etc/vassals", "socket = :3031"))) == 1
+
+
 # -- master-implicit -------------------------------------------------------------------------
 
 
