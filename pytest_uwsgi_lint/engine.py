@@ -66,6 +66,11 @@ class Settings:
         chosen = (*self.select, *self.extend_select) if self.select else ()
         return select_rules(chosen, self.ignore)
 
+    @cached_property
+    def selected(self) -> frozenset[str]:
+        """Names and codes of the selected rules: a suppression may use either."""
+        return frozenset(r.name for r in self.rules) | frozenset(r.code for r in self.rules)
+
     def ignored_here(self, finding: Finding) -> bool:
         """Whether ``per-file-ignores`` silences ``finding`` for its file."""
         if not self.per_file_ignores:
@@ -169,17 +174,16 @@ def lint_config(config: Config, settings: Settings) -> list[Finding]:
                       "this is a bug in uwsgi-lint, please report it")
             )
     kept = [finding for finding in raw if not settings.ignored_here(finding)]
-    selected = {r.name for r in settings.rules} | {r.code for r in settings.rules}
     for source in config.files:
         suppressions = suppression.parse(source)
         kept = suppression.apply(kept, suppressions, source.path)
-        if UNUSED_SUPPRESSION in selected:
-            kept.extend(_unused(suppressions, selected, source.path))
+        if UNUSED_SUPPRESSION in settings.selected:
+            kept.extend(_unused(suppressions, settings.selected, source.path))
     return sorted(set(kept), key=Finding.sort_key)  # a loop body can repeat one finding
 
 
 def _unused(
-    suppressions: Iterable[suppression.Suppression], selected: set[str], path: str
+    suppressions: Iterable[suppression.Suppression], selected: frozenset[str], path: str
 ) -> Iterable[Finding]:
     for item in suppressions:
         for name in item.names:

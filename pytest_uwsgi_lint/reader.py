@@ -169,14 +169,17 @@ def read_ini(
     spans = _line_spans(len(raw_lines), result.joined_lines, max(total, 1))
     asked = section
     current = ""
+    substituted = text is not data  # else each line is its own source line
+    lines, entries = result.lines, result.entries
     for raw, (first, last) in zip(raw_lines, spans):
+        written = raw
         if b"\0" in raw:
             result.nul_lines.append(first)
             raw = raw.split(b"\0", 1)[0]
         stripped = raw.strip(_BLANKS)
         column = len(raw) - len(raw.lstrip(_BLANKS)) + 1
         if not stripped:
-            result.lines.append(Line(LineKind.BLANK, first, last, column, "", current))
+            lines.append(Line(LineKind.BLANK, first, last, column, "", current))
             continue
         first_byte = stripped[:1]
         if first_byte == b"[":
@@ -188,15 +191,14 @@ def read_ini(
             key_raw, _, value_raw = stripped.partition(b"=")
             key = decode(key_raw.rstrip(_BLANKS))
             value = decode(value_raw.strip(_BLANKS))
-            result.lines.append(
+            lines.append(
                 Line(LineKind.OPTION, first, last, column, decode(stripped), current, key, value)
             )
             if current == asked:
-                result.entries.append(
-                    Entry(key, value, path, first, last, column, result.source_lines(first, last))
-                )
+                source = result.source_lines(first, last) if substituted else written
+                entries.append(Entry(key, value, path, first, last, column, source))
             continue
-        result.lines.append(Line(kind, first, last, column, decode(stripped), current))
+        lines.append(Line(kind, first, last, column, decode(stripped), current))
     return result
 
 

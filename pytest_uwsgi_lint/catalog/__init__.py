@@ -167,22 +167,24 @@ def _development(name: str) -> Option | None:
 def lookup(name: str, version: Version | None = None) -> Option | None:
     """The option ``name`` as 2.0.30 declares it, or as the development branch does when
     ``version`` is 2.1 or later; None when no release or branch has it."""
-    if version is not None and _is_development(version):
-        return _development(name) if name in options() else None
+    if version is not None:
+        last, development = _last_version
+        if last is not version:
+            development = _remember(version)
+        if development:
+            return _development(name) if name in options() else None
     return options().get(name)
 
 
 # The last version asked about and whether it is the development branch: rules ask about one
-# version thousands of times per file, and comparing ``Version`` objects is slow.
+# version hundreds of times per file, and comparing ``Version`` objects is slow.
 _last_version: tuple[Version | None, bool] = (None, False)
 
 
-def _is_development(version: Version) -> bool:
+def _remember(version: Version) -> bool:
     global _last_version
-    last, development = _last_version
-    if last is not version:
-        development = version >= _DEVELOPMENT_VERSION
-        _last_version = (version, development)
+    development = version >= _DEVELOPMENT_VERSION
+    _last_version = (version, development)
     return development
 
 
