@@ -34,9 +34,24 @@ def replace_entry(entry: Entry, *lines: str) -> Edit | None:
     return Edit(entry.path, entry.line, entry.line, tuple(indent + encode(t) for t in lines))
 
 
+def comment_above(entry: Entry, comment: str) -> Edit | None:
+    """Move ``comment``, written at the end of the entry's line, onto its own line above it;
+    the value keeps everything before the comment, byte for byte."""
+    raw = _single_line(entry)
+    needle = encode(comment)
+    if raw is None:
+        return None
+    line = raw.rstrip(b" \t\r")
+    if not needle or not line.endswith(needle):
+        return None
+    indent = raw[: entry.column - 1]
+    return Edit(entry.path, entry.line, entry.line,
+                (indent + needle, line[: -len(needle)].rstrip(b" \t")))
+
+
 def insert_after(path: str, line: int, text: str) -> Edit:
     """A new line after source line ``line`` of ``path``."""
     return Edit(path, line + 1, line, (encode(text),))
 
 
-__all__ = ["insert_after", "replace_entry", "replace_in_entry"]
+__all__ = ["comment_above", "insert_after", "replace_entry", "replace_in_entry"]

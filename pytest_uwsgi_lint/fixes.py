@@ -111,16 +111,36 @@ def fix_file(path: str, data: bytes, lint: Lint) -> FixOutcome:
     return outcome
 
 
+def _new_lines(edits: Sequence[Edit]) -> set[int]:
+    """The line numbers the edited text occupies in the edited file."""
+    touched: set[int] = set()
+    shift = 0
+    for edit in sorted(edits, key=lambda e: (e.line, e.end_line)):
+        start = edit.line + shift
+        touched.update(range(start, start + max(len(edit.lines), 1)))
+        shift += len(edit.lines) - (edit.end_line - edit.line + 1)
+    return touched
+
+
 def _verify(
     before: Sequence[Finding], after: Sequence[Finding], fixed: Sequence[Finding]
 ) -> str | None:
-    """None when the edit removed what it targeted and added nothing; else why not."""
-    remaining = Counter(_signature(f) for f in before) - Counter(_signature(f) for f in fixed)
-    now = Counter(_signature(f) for f in after)
-    introduced = now - remaining
-    if introduced:
-        name, message = next(iter(introduced))
-        return f"the fix would leave or add a finding ({name}: {message})"
+    """None when the edit removed what it targeted and put no new finding on the lines it
+    wrote; else why not. (Findings elsewhere may appear: a repaired header, say, makes the
+    section's options visible for the first time.)"""
+    counted_before = Counter(_signature(f) for f in before)
+    counted_after = Counter(_signature(f) for f in after)
+    for finding in fixed:
+        if counted_after[_signature(finding)] >= counted_before[_signature(finding)]:
+            return f"the fix would not resolve it ({finding.name}: {finding.message})"
+    touched = _new_lines([edit for finding in fixed for edit in finding.edits])
+    remaining = counted_before - Counter(_signature(f) for f in fixed)
+    for finding in after:
+        signature = _signature(finding)
+        if remaining[signature] > 0:
+            remaining[signature] -= 1
+        elif finding.line in touched:
+            return f"the fix would add a finding ({finding.name}: {finding.message})"
     return None
 
 

@@ -7,7 +7,8 @@ from fnmatch import fnmatchcase
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.applied import in_effect
-from pytest_uwsgi_lint.findings import Hit, Severity, shown
+from pytest_uwsgi_lint.edits import comment_above
+from pytest_uwsgi_lint.findings import Edit, Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry, decode
 from pytest_uwsgi_lint.registry import rule
@@ -124,4 +125,10 @@ def check(config: Config) -> Iterable[Hit]:
             f"`{entry.key} = {shown(before)}`"
             if written else "move the comment out of the placeholder's or variable's value",
             severity=severity,
+            edits=_moved(entry, comment) if written else (),
         )
+
+
+def _moved(entry: Entry, comment: str) -> tuple[Edit, ...]:
+    edit = comment_above(entry, comment)
+    return () if edit is None else (edit,)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.findings import Hit, Severity, shown
+from pytest_uwsgi_lint.findings import Edit, Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
-from pytest_uwsgi_lint.reader import BOM, IniFile, Line, LineKind, decode
+from pytest_uwsgi_lint.reader import BOM, IniFile, Line, LineKind, decode, encode
 from pytest_uwsgi_lint.registry import rule
 
 SHOWN = 3
@@ -112,6 +112,7 @@ def check(config: Config) -> Iterable[Hit]:
         return
     reason, fix, line = _reason(ini)
     written = ini.cr_only or any(line.kind is LineKind.OPTION for line in ini.lines)
+    edit = None if line is None else _edit(ini, line)
     yield Hit(
         f"uWSGI finds no option in section `[{ini.section}]` of this file, warns \"Can't find "
         f"section\" and ignores the whole file: {reason}",
@@ -120,4 +121,26 @@ def check(config: Config) -> Iterable[Hit]:
         fix=fix,
         severity=Severity.ERROR if written else Severity.WARNING,
         path=ini.path,
+        edits=() if edit is None else (edit,),
     )
+
+
+def _edit(ini: IniFile, line: Line) -> Edit | None:
+    """The certain repairs: drop a UTF-8 BOM before the header on line 1, or fix the case of
+    a header that differs from the asked section only by case."""
+    raw = ini.source_lines(line.line, line.end_line).rstrip(b"\r")
+    if line.line != line.end_line:
+        return None
+    if line.line == 1 and raw.startswith(BOM):
+        rest = raw[len(BOM):]
+        if rest.strip(b" \t").lower() == f"[{ini.section}]".encode():
+            return Edit(ini.path, 1, 1, (rest.replace(rest.strip(b" \t"), _header(ini)),))
+        return None
+    stripped = raw.strip(b" \t")
+    if line.kind is LineKind.HEADER and stripped.lower() == _header(ini).lower():
+        return Edit(ini.path, line.line, line.line, (raw.replace(stripped, _header(ini)),))
+    return None
+
+
+def _header(ini: IniFile) -> bytes:
+    return b"[" + encode(ini.section) + b"]"

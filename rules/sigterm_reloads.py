@@ -7,8 +7,10 @@ from collections.abc import Iterable
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.applied import may_miss_options
-from pytest_uwsgi_lint.findings import Hit, Severity, shown
+from pytest_uwsgi_lint.edits import insert_after, replace_entry
+from pytest_uwsgi_lint.findings import Edit, Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
+from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.registry import rule
 
 FIXED_IN = "2.1"
@@ -114,4 +116,17 @@ def check(config: Config) -> Iterable[Hit]:
         "`docker stop`, Kubernetes and `systemctl stop` send SIGTERM, so the instance "
         "brutally reloads, keeps running and is SIGKILLed when the grace period ends",
         fix=_fix(config),
+        edits=_edits(config, where),
     )
+
+
+def _edits(config: Config, where: Entry) -> tuple[Edit, ...]:
+    """Turn a false ``die-on-term`` true, or add one right under the top file's header (never
+    inside a logic block, where it would apply only sometimes)."""
+    if where.key == "die-on-term" and not where.condition:
+        edit = replace_entry(where, "die-on-term = true")
+        return () if edit is None else (edit,)
+    header = config.source.header()
+    if header is None:
+        return ()
+    return (insert_after(config.source.path, header.end_line, "die-on-term = true"),)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_uwsgi_lint.engine import Settings, lint_bytes
-from pytest_uwsgi_lint.findings import Edit
+from pytest_uwsgi_lint.findings import Edit, Finding, Severity
 from pytest_uwsgi_lint.fixes import (
     FixOutcome,
     apply_edits,
@@ -61,19 +61,53 @@ def test_daemon_flag_fix_drops_the_key() -> None:
     assert _fix(outcome.fixed, "daemon-flag-value-ignored").fixed == outcome.fixed
 
 
+def test_inline_comment_fix_moves_the_comment_above() -> None:
+    data = b"[uwsgi]\nmaster = true\n  lazy-apps = false ; caf\xe9 later\nx = 1\n"
+    outcome = _fix(data, "inline-comment")
+    assert outcome.fixed == (
+        b"[uwsgi]\nmaster = true\n  ; caf\xe9 later\n  lazy-apps = false\nx = 1\n"
+    )
+    assert _pairs(outcome.fixed)[1] == ("lazy-apps", "false")
+
+
+def test_sigterm_fix_adds_or_turns_on_die_on_term() -> None:
+    added = _fix(b"[uwsgi]\nmaster = true\nmodule = app\n", "sigterm-reloads").fixed
+    assert added == b"[uwsgi]\ndie-on-term = true\nmaster = true\nmodule = app\n"
+    turned = _fix(b"[uwsgi]\nmaster = true\ndie-on-term = off\n", "sigterm-reloads").fixed
+    assert turned == b"[uwsgi]\nmaster = true\ndie-on-term = true\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\xef\xbb\xbf[uwsgi]\r\nmaster = true\r\n", b"[uwsgi]\r\nmaster = true\r\n"),
+        (b"; x\n  [uWSGI]\nmaster = true\n", b"; x\n  [uwsgi]\nmaster = true\n"),
+    ],
+)
+def test_section_fix_for_bom_and_case(data: bytes, expected: bytes) -> None:
+    assert _fix(data, "section-not-found").fixed == expected
+
+
+def test_section_fix_refuses_what_it_cannot_be_sure_of() -> None:
+    data = b"[uwsgi] ; main\nmaster = true\n"
+    outcome = _fix(data, "section-not-found")
+    assert outcome.fixed == data
+
+
 def test_a_fix_that_would_add_a_finding_is_refused() -> None:
     data = b"[uwsgi]\nmodule = app\n"
     chosen = Settings(select=("master-not-enabled",))
 
-    def lint_that_dislikes_master(b: bytes) -> list:  # type: ignore[type-arg]
+    def lint_that_dislikes_master(b: bytes) -> list[Finding]:
         found = lint_bytes(b, PATH, settings=chosen).findings
-        if b"master = true" in b:
-            return [*found, *lint_bytes(b"[uwsgi]\nx=1\n", PATH, settings=chosen).findings]
+        if b"master = true" in b:  # pretend the added line were a problem of its own
+            return [*found, Finding(PATH, 2, 1, 2, 14, "UWC001", "inline-comment",
+                                    Severity.WARNING, "imagined")]
         return found
 
     outcome = fix_file(PATH, data, lint_that_dislikes_master)
     assert outcome.fixed == data
-    assert outcome.refused and "would leave or add" in outcome.refused[0][1]
+    assert outcome.refused and "would add a finding" in outcome.refused[0][1]
 
 
 def test_diff_shows_the_change() -> None:
@@ -129,3 +163,8 @@ def test_fixed_files_read_in_uwsgi_as_intended(oracle: str) -> None:
     assert uwsgi_oracle.show_config(plain).entries == [(b"master", b"true"), (b"module", b"app")]
     daemon = _fix(b"[uwsgi]\nattach-daemon2 = cmd=/usr/bin/w,control=0,stdin=no\n", *both).fixed
     assert uwsgi_oracle.show_config(daemon).entries == [(b"attach-daemon2", b"cmd=/usr/bin/w")]
+    others = ("inline-comment", "section-not-found", "sigterm-reloads")
+    messy = b"\xef\xbb\xbf[uWSGI]\r\nmaster = true\r\nlazy-apps = false ; later\r\n"
+    assert uwsgi_oracle.show_config(_fix(messy, *others).fixed).entries == [
+        (b"die-on-term", b"true"), (b"master", b"true"), (b"lazy-apps", b"false")
+    ]
