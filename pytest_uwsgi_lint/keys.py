@@ -33,6 +33,8 @@ def written_key(entry: Entry) -> str:
 def exported_by(entry: Entry) -> str:
     """The setter (``set``, ``set-placeholder``, ``set-ph``) that exported this entry, or
     ``""`` when its key was written as it stands."""
+    if not entry.raw.lstrip(b" \t").startswith(b"set"):
+        return ""  # the common case, decided without decoding the line
     written = written_key(entry)
     return written if written != entry.key and written in SETTERS else ""
 
@@ -77,6 +79,7 @@ class CustomKeys:
         referenced = {
             name
             for e in entries
+            if b"%(" in e.raw or "%(" in e.value
             for text in (decode(e.raw), e.value)
             for name in _REFERENCE.findall(text)
         }

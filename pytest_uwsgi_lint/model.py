@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.keys import plugin_items
 from pytest_uwsgi_lint.reader import Entry, IniFile
-from pytest_uwsgi_lint.target import Target
+from pytest_uwsgi_lint.target import Presence, Target
 from pytest_uwsgi_lint.values import atoi, uwsgi_true
 
 if TYPE_CHECKING:
@@ -97,12 +98,19 @@ class Config:
         return default if entry is None else atoi(entry.value)
 
     def known(self) -> Iterator[tuple[Entry, catalog.Option]]:
-        """Entries whose key is an option of some uWSGI version, with their catalog record."""
+        """Entries whose key is an option of the target uWSGI, with its catalog record as the
+        target's version declares it. Any other key does nothing in uWSGI (it does not even
+        switch the master on), so rules must not read it as an option."""
         return iter(self._known)
 
     @cached_property
     def _known(self) -> list[tuple[Entry, catalog.Option]]:
-        pairs = ((entry, catalog.lookup(entry.key)) for entry in self.entries)
+        plugins = plugin_items(self.entries)
+        accepted: dict[str, catalog.Option | None] = {}
+        for key in {entry.key for entry in self.entries}:
+            status = self.target.status(key, plugins)
+            accepted[key] = status.option if status.presence is Presence.OPTION else None
+        pairs = ((entry, accepted[entry.key]) for entry in self.entries)
         return [(entry, option) for entry, option in pairs if option is not None]
 
     @cached_property

@@ -109,6 +109,7 @@ class Target:
     def has(self, name: str) -> bool:
         return name in self.names()
 
+    @cached_property
     def shortcuts(self) -> dict[str, list[str]]:
         """The target's options by their one-letter command-line shortcut."""
         found: dict[str, list[str]] = {}

@@ -50,6 +50,7 @@ def check(config: Config) -> Iterable[Hit]:
     custom = CustomKeys.of(config.entries)
     plugins = plugin_items(config.entries)
     strict = config.flag("strict")
+    advice: dict[tuple[str, str], tuple[str, str]] = {}
     for entry in config.entries:
         key = entry.key
         if exported_by(entry) or custom.accepted(key):
@@ -57,7 +58,9 @@ def check(config: Config) -> Iterable[Hit]:
         status = target.status(key, plugins)
         severity = Severity.ERROR if strict else None
         if status.presence is Presence.UNKNOWN:
-            hint, fix = _advice(entry, target, strict)
+            if (key, entry.value) not in advice:  # a huge file repeats the same line
+                advice[key, entry.value] = _advice(entry, target, strict)
+            hint, fix = advice[key, entry.value]
             message = f"`{key}` is not an option of {target.label}: {consequence(key, strict)}"
             yield Hit.at(entry, message + hint, fix=fix, severity=severity)
         elif status.presence is Presence.NOT_BUILT:
@@ -76,7 +79,7 @@ def _advice(entry: Entry, target: Target, strict: bool) -> tuple[str, str]:
         line = f"{split[0]} = {split[1]}={entry.value}"
         return (f"; the key runs up to the first `=`, blank included: did you mean `{line}`?",
                 f"write `{line}`")
-    letters = shortcut(key, target.shortcuts())
+    letters = shortcut(key, target.shortcuts)
     if letters:
         names = " or ".join(f"`{n}`" for n in letters)
         return (f"; `{key}` is the command-line shortcut of {names}, and a config file "

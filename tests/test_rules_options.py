@@ -354,3 +354,23 @@ def test_set_exports_a_real_option() -> None:
 ])
 def test_no_strict_placeholder_problem(lines: tuple[str, ...]) -> None:
     assert lint("strict-with-placeholder", ini(*lines)) == []
+
+
+# -- the model only knows the target's options ----------------------------------------------
+
+
+def test_an_option_the_target_lacks_does_not_switch_the_master_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """uWSGI ignores a key it does not know entirely: a 2.1-only `cheaper-idle` on 2.0.30, or
+    `legion-cron` on a build without SSL, does not turn the master on as it would where it
+    exists."""
+    def master_off(text: str, version: str = "2.0.30", binary: str | None = None) -> bool:
+        return bool(lint("master-not-enabled", text, version, binary))
+
+    idle = "[uwsgi]\nmodule = app\ncheaper-idle = 60\n"
+    assert master_off(idle) and not master_off(idle, "2.1")
+    legion = "[uwsgi]\nmodule = app\nlegion-cron = l -1 -1 -1 -1 -1 true\n"
+    assert not master_off(legion)
+    ssl = {n for n, o in catalog.options().items() if "UWSGI_SSL" in o.build_macros}
+    assert master_off(legion, binary=_fake_build(monkeypatch, "2.0.30", ssl))
