@@ -10,7 +10,8 @@ key, an inline comment, a public socket...), so the rules have something to find
 
 Everything generated is safe to hand to the real uWSGI with ``--get``: no hooks, no
 ``exec``/``call`` options or sources, no URL includes, no ``@()`` reads, no plugin loading,
-no ``declare-option``. :func:`unsafe_text` checks that claim on the bytes.
+no pid files or UNIX stats sockets (which ``vacuum`` unlinks when ``--get`` exits).
+:func:`unsafe_text` checks that claim on the bytes.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ _COMMENTS = (
     "# keep workers busy but bounded",
     "; see the runbook before changing harakiri",
 )
-# (the kind of mistake, a line that makes it); ``{root}`` and ``{p}`` are filled in.
+# Lines with a mistake some rule exists for; ``{root}`` is filled in.
 _MISTAKES = (
     "harikari = 60",
     "max_requests = 1000",

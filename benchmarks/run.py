@@ -26,6 +26,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -153,20 +154,31 @@ def child_env(bytecode: Path) -> dict[str, str]:
     return env
 
 
-def _pytest(args: Sequence[str], cwd: Path, ok: Sequence[int] = (0, 1)) -> None:
-    command = [sys.executable, "-m", "pytest", "-q", *args]
-    done = subprocess.run(command, cwd=cwd, env=child_env(cwd / "bytecode"),
-                          capture_output=True, text=True)
-    if done.returncode not in ok:
-        raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n"
-                           f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
+# pytest runs with no plugin loaded from entry points (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``): each
+# side names its one plugin, so the ratios show what linting adds to pytest itself rather
+# than to whatever else is installed (a plugin that is slow to import shrinks the ratio).
+LINT = ("-p", "pytest_uwsgi_lint.plugin", "--uwsgi-lint")
+EMPTY = ("-p", "baseline_plugin")
+NO_CACHE = ("-p", "no:cacheprovider")
+XDIST = ("-p", "xdist.plugin", "-n", "2")
+
+
+def _pytest(args: Sequence[str], directory: str, cwd: Path, ok: Sequence[int] = (0, 1)) -> None:
+    """Run pytest on one directory; it must run one item per file there."""
+    command = [sys.executable, "-m", "pytest", "-q", *args, directory]
+    env = {**child_env(cwd / "bytecode"), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    summary = done.stdout.rstrip().rpartition("\n")[2]
+    items = sum(int(n) for n in re.findall(r"(\d+) (?:passed|failed)", summary))
+    files = sum(1 for _ in (cwd / directory).rglob("*.ini"))
+    if done.returncode not in ok or items != files:
+        raise RuntimeError(f"{' '.join(command)} exited {done.returncode} with {items} items "
+                           f"for {files} files:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 
 
 def case_b(root: Path, plan: Plan) -> Row:
-    empty = ["-p", "no:cacheprovider", "-p", "baseline_plugin", "configs"]
-    lint = ["-p", "no:cacheprovider", "--uwsgi-lint", "configs"]
-    base, subj = interleaved(lambda: _pytest(empty, root, (0,)), lambda: _pytest(lint, root),
-                             plan.reps)
+    base, subj = interleaved(partial(_pytest, [*NO_CACHE, *EMPTY], "configs", root, (0,)),
+                             partial(_pytest, [*NO_CACHE, *LINT], "configs", root), plan.reps)
     return timed_row("b", f"pytest --uwsgi-lint vs empty items, {plan.files} files", base, subj)
 
 
@@ -175,9 +187,9 @@ def case_c(root: Path, plan: Plan) -> Row:
     cached: list[float] = []
     for rep in range(plan.reps):
         cache = root / f"cache{rep}"
-        args = ["-p", "cacheprovider", "-o", f"cache_dir={cache}", "--uwsgi-lint", "configs"]
-        cold.append(_clock(partial(_pytest, args, root)))
-        cached.append(_clock(partial(_pytest, args, root)))
+        args = ["-o", f"cache_dir={cache}", *LINT]
+        cold.append(_clock(partial(_pytest, args, "configs", root)))
+        cached.append(_clock(partial(_pytest, args, "configs", root)))
         shutil.rmtree(cache, ignore_errors=True)
     return timed_row("c", f"cached re-run vs cold run, {plan.files} files", cold, cached,
                      note="only clean passes are cached: failing files are linted again")
@@ -186,9 +198,9 @@ def case_c(root: Path, plan: Plan) -> Row:
 def case_d(root: Path, plan: Plan) -> Row:
     if importlib.util.find_spec("xdist") is None:
         return Row("d", "-n 2 vs serial", "-", "-", None, "skipped: pytest-xdist is missing")
-    serial = ["-p", "no:cacheprovider", "--uwsgi-lint", "configs"]
-    base, subj = interleaved(lambda: _pytest(serial, root),
-                             lambda: _pytest([*serial, "-n", "2"], root), plan.reps)
+    serial = [*NO_CACHE, *LINT]
+    base, subj = interleaved(partial(_pytest, serial, "configs", root),
+                             partial(_pytest, [*serial, *XDIST], "configs", root), plan.reps)
     return timed_row("d", f"-n 2 vs serial, {plan.files} files", base, subj,
                      note=f"{os.cpu_count()} CPUs")
 
@@ -305,12 +317,11 @@ def print_table(rows: Sequence[Row]) -> None:
 def warm_up(root: Path, only: str) -> None:
     """Run each kind of measured process once on other files, so that every measured run
     finds its bytecode cached as a user's installed packages do."""
-    lint = ["-p", "no:cacheprovider", "--uwsgi-lint", "warm-up"]
     if set(only) & set("bcd"):
-        _pytest(["-p", "no:cacheprovider", "-p", "baseline_plugin", "warm-up"], root, (0,))
-        _pytest(lint, root)
+        _pytest([*NO_CACHE, *EMPTY], "warm-up", root, (0,))
+        _pytest([*NO_CACHE, *LINT], "warm-up", root)
     if "d" in only and importlib.util.find_spec("xdist") is not None:
-        _pytest([*lint, "-n", "2"], root)
+        _pytest([*NO_CACHE, *LINT, *XDIST], "warm-up", root)
     if "e" in only:
         _lint_in_fresh_process(root / "warm-up", root)
     if "f" in only:
