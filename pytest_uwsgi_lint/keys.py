@@ -21,6 +21,7 @@ PLUGIN_LOADERS = frozenset({"plugin", "plugins", "need-plugin", "need-plugins"})
 #: Closes a logic block although no option table declares it (strict mode rejects it).
 TERMINATOR = "end"
 _REFERENCE = re.compile(r"%\(([^()]*)\)")
+_NAMED_REPEATS = 3
 
 
 def written_key(entry: Entry) -> str:
@@ -57,6 +58,28 @@ def plugin_items(entries: Iterable[Entry]) -> frozenset[str]:
         for item in e.value.split(",")
         if item.strip()
     )
+
+
+def first_uses(entries: Iterable[Entry]) -> list[tuple[Entry, list[int]]]:
+    """Each key once per file, at its first use, with the other lines of that file that use
+    it: a key that is wrong once is wrong on every line, and a file repeating one line a
+    million times must not become a million findings."""
+    seen: dict[tuple[str, str], tuple[Entry, list[int]]] = {}
+    for entry in entries:
+        first = seen.setdefault((entry.path, entry.key), (entry, []))
+        lines = first[1]
+        if entry.line != first[0].line and (not lines or lines[-1] != entry.line):
+            lines.append(entry.line)
+    return list(seen.values())
+
+
+def also_on(lines: list[int]) -> str:
+    """`` (also on lines 7, 9)`` for a few repeats, a count for many, nothing for none."""
+    if not lines:
+        return ""
+    if len(lines) > _NAMED_REPEATS:
+        return f" (also on {len(lines)} more lines)"
+    return f" (also on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))})"
 
 
 def _defined(entries: Iterable[Entry], setters: frozenset[str]) -> set[str]:
@@ -105,8 +128,10 @@ __all__ = [
     "SETTERS",
     "TERMINATOR",
     "CustomKeys",
+    "also_on",
     "consequence",
     "exported_by",
+    "first_uses",
     "plugin_items",
     "written_key",
 ]

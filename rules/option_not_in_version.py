@@ -8,7 +8,14 @@ from packaging.version import Version
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit, Severity
-from pytest_uwsgi_lint.keys import CustomKeys, consequence, exported_by, plugin_items
+from pytest_uwsgi_lint.keys import (
+    CustomKeys,
+    also_on,
+    consequence,
+    exported_by,
+    first_uses,
+    plugin_items,
+)
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.target import Presence, Target
@@ -73,9 +80,9 @@ def check(config: Config) -> Iterable[Hit]:
     custom = CustomKeys.of(config.entries)
     plugins = plugin_items(config.entries)
     strict = config.flag("strict")
-    for entry in config.entries:
-        if exported_by(entry) or custom.is_placeholder(entry.key):
-            continue
+    candidates = (e for e in config.entries
+                  if not exported_by(e) and not custom.is_placeholder(e.key))
+    for entry, repeats in first_uses(candidates):
         status = target.status(entry.key, plugins)
         if status.presence is not Presence.OTHER_VERSION:
             continue
@@ -85,6 +92,6 @@ def check(config: Config) -> Iterable[Hit]:
         alternatives = [a for a in (option.aliases if option else ()) if target.has(a)]
         fix = (f"use `{alternatives[0]}`, its alias in {target.label}" if alternatives
                else "remove it, or target a uWSGI that has it")
-        message = (f"`{entry.key}` is not an option of {target.label}: {when}; "
+        message = (f"`{entry.key}`{also_on(repeats)} is not an option of {target.label}: {when}; "
                    f"{consequence(entry.key, strict)}")
         yield Hit.at(entry, message, fix=fix, severity=Severity.ERROR if strict else None)

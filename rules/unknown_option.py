@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint.findings import Hit, Severity
-from pytest_uwsgi_lint.keys import CustomKeys, consequence, exported_by, plugin_items
+from pytest_uwsgi_lint.keys import (
+    CustomKeys,
+    also_on,
+    consequence,
+    exported_by,
+    first_uses,
+    plugin_items,
+)
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.registry import rule
@@ -50,21 +57,18 @@ def check(config: Config) -> Iterable[Hit]:
     custom = CustomKeys.of(config.entries)
     plugins = plugin_items(config.entries)
     strict = config.flag("strict")
-    advice: dict[tuple[str, str], tuple[str, str]] = {}
-    for entry in config.entries:
+    severity = Severity.ERROR if strict else None
+    candidates = (e for e in config.entries if not exported_by(e) and not custom.accepted(e.key))
+    for entry, repeats in first_uses(candidates):
         key = entry.key
-        if exported_by(entry) or custom.accepted(key):
-            continue
         status = target.status(key, plugins)
-        severity = Severity.ERROR if strict else None
         if status.presence is Presence.UNKNOWN:
-            if (key, entry.value) not in advice:  # a huge file repeats the same line
-                advice[key, entry.value] = _advice(entry, target, strict)
-            hint, fix = advice[key, entry.value]
-            message = f"`{key}` is not an option of {target.label}: {consequence(key, strict)}"
+            hint, fix = _advice(entry, target, strict)
+            message = (f"`{key}`{also_on(repeats)} is not an option of {target.label}: "
+                       f"{consequence(key, strict)}")
             yield Hit.at(entry, message + hint, fix=fix, severity=severity)
         elif status.presence is Presence.NOT_BUILT:
-            message = f"`{key}` {status.provider}: {consequence(key, strict)}"
+            message = f"`{key}`{also_on(repeats)} {status.provider}: {consequence(key, strict)}"
             fix = (f"load it with `plugins = {status.option.plugin}`"
                    if status.option is not None and status.option.plugin
                    else "use a uWSGI built with it, or remove the option")

@@ -49,6 +49,16 @@ def test_unknown_option_suggests_the_option(key: str, meant: str) -> None:
     assert (finding.line, finding.column) == (3, 1)
 
 
+def test_a_repeated_unknown_key_is_reported_once() -> None:
+    finding = only("unknown-option", ini("harikari = 30", "processes = 2", "harikari = 60"))
+    assert finding.line == 3
+    assert finding.message.startswith("`harikari` (also on line 5) is not an option")
+    many = only("unknown-option", ini(*["x = 1"] * 5))
+    assert many.message.startswith("`x` (also on 4 more lines) is not an option")
+    loop = only("option-not-in-version", ini("for = a b", "cheaper-idle = %(_)", "endfor ="))
+    assert loop.message.startswith("`cheaper-idle` is not an option")
+
+
 def test_unknown_option_is_an_error_under_strict() -> None:
     finding = only("unknown-option", ini("strict = true", "harikari = 30"))
     assert finding.severity is Severity.ERROR
