@@ -1,0 +1,144 @@
+"""Hostile input: every kind of broken, huge, looping or blocking file gets a clear finding,
+never a traceback, within bounded time and memory, and the rest of the run goes on.
+
+The whole suite runs as one ``uwsgi-lint`` process over one directory, with an address-space
+limit, so one bad file cannot hide behind another, and a hang or a memory blow-up fails the
+test instead of the machine. The time limit is a hang guard, not a performance assertion.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+MEMORY_LIMIT = 2 * 1024**3
+HANG_GUARD_SECONDS = 600
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    _write(root / "binary.ini", bytes(range(256)) * 64)
+    _write(root / "invalid-utf8.ini", b"[uwsgi]\nmaster = true\nmodule = caf\xe9\xff\xfe\n")
+    _write(root / "utf16.ini", "\ufeff[uwsgi]\nmaster = true\n".encode("utf-16"))
+    _write(root / "cr-only.ini", b"[uwsgi]\rmaster = true\rprocesses = 4\r")
+    _write(root / "nul.ini", b"[uwsgi]\nmaster = tr\0ue\nprocesses = 4\n")
+    _write(root / "empty.ini", b"")
+    with open(root / "huge.ini", "wb") as handle:  # past the 10 MB bound: refused unread
+        handle.truncate(100 * 1024 * 1024)
+    _write(root / "million-lines.ini", b"[uwsgi]\nmaster = true\n" + b"x = 1\n" * 1_000_000)
+    _write(root / "long-line.ini", b"[uwsgi]\nmaster = true\nx = " + b"a" * (10 * 1024**2 - 64))
+    (root / "directory.ini").mkdir()
+    _write(root / "denied.ini", b"[uwsgi]\nmaster = true\n")
+    (root / "denied.ini").chmod(0)
+    (root / "broken-link.ini").symlink_to(root / "nowhere.ini")
+    (root / "loop-a.ini").symlink_to(root / "loop-b.ini")
+    (root / "loop-b.ini").symlink_to(root / "loop-a.ini")
+    os.mkfifo(root / "fifo.ini")
+    chain = root / "chain"
+    chain.mkdir()
+    for index in range(100):
+        _write(chain / f"c{index}.ini", f"[uwsgi]\ninclude = %dc{index + 1}.ini\n".encode())
+    _write(chain / "c100.ini", b"[uwsgi]\nmaster = true\n")
+    _write(root / "deep-include.ini", f"[uwsgi]\nmaster = true\ninclude = {chain}/c0.ini\n"
+           .encode())
+    _write(root / "cycle.ini", b"[uwsgi]\nmaster = true\ninclude = %p\n")
+    _write(root / "unclosed-if.ini", b"[uwsgi]\nmaster = true\nif-env = X\nprocesses = 4\n")
+    _write(root / "for-items.ini", b"[uwsgi]\nmaster = true\nfor = "
+           + b" ".join(b"i%d" % i for i in range(10_000)) + b"\nsocket = /run/%(_).sock\nendfor\n")
+    _write(root / "plain-bad.ini", b"[uwsgi]\nmodule = app\n")
+    for path in root.rglob("*"):
+        if path.name != "denied.ini" and not path.is_symlink() and not path.is_fifo():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    root.chmod(0o755)
+    return root
+
+
+def _without_root_overrides() -> list[str]:
+    """As root, permission bits do not apply; dropping the capabilities that bypass them makes
+    a mode-000 file unreadable, as it is for everyone else."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.fail("setpriv (util-linux) is needed to test permission denied as root")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def _run(root: Path) -> tuple[int, dict[str, Any], str]:
+    names = sorted(p.name for p in root.iterdir() if p.name != "chain")
+    command = [sys.executable, "-m", "pytest_uwsgi_lint", "--format", "json", "--select", "ALL"]
+    done = subprocess.run(
+        [*_without_root_overrides(), *command, *names],
+        cwd=root, capture_output=True, text=True, timeout=HANG_GUARD_SECONDS,
+        preexec_fn=_limit_memory, check=False,
+    )
+    return done.returncode, json.loads(done.stdout), done.stderr
+
+
+@pytest.fixture(scope="module")
+def outcome(hostile: Path) -> tuple[int, dict[str, list[str]], str]:
+    code, document, stderr = _run(hostile)
+    by_file: dict[str, list[str]] = {}
+    for finding in document["findings"]:
+        by_file.setdefault(finding["path"], []).append(finding["name"])
+    return code, by_file, stderr
+
+
+def test_no_traceback_and_no_internal_error(outcome: tuple[int, dict[str, list[str]], str]) -> None:
+    code, by_file, stderr = outcome
+    assert "Traceback" not in stderr
+    assert code == 2  # named paths that cannot be read; never 3
+    assert not any("internal-error" in names for names in by_file.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("binary.ini", "section-not-found"),
+        ("utf16.ini", "section-not-found"),
+        ("cr-only.ini", "section-not-found"),
+        ("empty.ini", "section-not-found"),
+        ("huge.ini", "file-unreadable"),
+        ("directory.ini", "file-unreadable"),
+        ("broken-link.ini", "file-unreadable"),
+        ("loop-a.ini", "file-unreadable"),
+        ("fifo.ini", "file-unreadable"),
+        ("chain/c31.ini", "include-cycle"),  # deep-include.ini's 32nd nested include
+        ("cycle.ini", "include-cycle"),
+        ("unclosed-if.ini", "logic-block-unclosed"),
+        ("plain-bad.ini", "master-not-enabled"),
+    ],
+)
+def test_each_hostile_file_gets_a_clear_finding(
+    outcome: tuple[int, dict[str, list[str]], str], name: str, expected: str
+) -> None:
+    _, by_file, _ = outcome
+    assert expected in by_file.get(name, []), by_file.get(name)
+
+
+def test_permission_denied(outcome: tuple[int, dict[str, list[str]], str]) -> None:
+    _, by_file, _ = outcome
+    assert by_file["denied.ini"] == ["file-unreadable"]
+
+
+def test_big_but_bounded_files_are_linted(outcome: tuple[int, dict[str, list[str]], str]) -> None:
+    _, by_file, _ = outcome
+    for name in ("million-lines.ini", "long-line.ini", "for-items.ini", "invalid-utf8.ini"):
+        assert "file-unreadable" not in by_file.get(name, []), name
