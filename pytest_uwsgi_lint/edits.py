@@ -34,6 +34,18 @@ def replace_entry(entry: Entry, *lines: str) -> Edit | None:
     return Edit(entry.path, entry.line, entry.line, tuple(indent + encode(t) for t in lines))
 
 
+def rename_key(entry: Entry, name: str) -> Edit | None:
+    """Rewrite the key where the entry's line spells it, leaving the rest of the line alone."""
+    raw = _single_line(entry)
+    key = encode(entry.key)
+    start = entry.column - 1
+    if raw is None or not key or raw[start : start + len(key)] != key:
+        return None
+    line = raw.rstrip(b"\r")
+    return Edit(entry.path, entry.line, entry.line,
+                (line[:start] + encode(name) + line[start + len(key) :],))
+
+
 def comment_above(entry: Entry, comment: str) -> Edit | None:
     """Move ``comment``, written at the end of the entry's line, onto its own line above it;
     the value keeps everything before the comment, byte for byte."""
@@ -54,4 +66,4 @@ def insert_after(path: str, line: int, text: str) -> Edit:
     return Edit(path, line + 1, line, (encode(text),))
 
 
-__all__ = ["comment_above", "insert_after", "replace_entry", "replace_in_entry"]
+__all__ = ["comment_above", "insert_after", "rename_key", "replace_entry", "replace_in_entry"]

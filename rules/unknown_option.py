@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.edits import rename_key
+from pytest_uwsgi_lint.findings import Edit, Hit, Severity
 from pytest_uwsgi_lint.keys import (
     CustomKeys,
     also_on,
@@ -16,7 +17,7 @@ from pytest_uwsgi_lint.keys import (
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.registry import rule
-from pytest_uwsgi_lint.suggest import shortcut, split_key, suggestions
+from pytest_uwsgi_lint.suggest import normalise, shortcut, split_key, suggestions
 from pytest_uwsgi_lint.target import Presence, Target
 
 
@@ -66,13 +67,24 @@ def check(config: Config) -> Iterable[Hit]:
             hint, fix = _advice(entry, target, strict)
             message = (f"`{key}`{also_on(repeats)} is not an option of {target.label}: "
                        f"{consequence(key, strict)}")
-            yield Hit.at(entry, message + hint, fix=fix, severity=severity)
+            yield Hit.at(entry, message + hint, fix=fix, severity=severity,
+                         edits=_certain_rename(entry, target))
         elif status.presence is Presence.NOT_BUILT:
             message = f"`{key}`{also_on(repeats)} {status.provider}: {consequence(key, strict)}"
             fix = (f"load it with `plugins = {status.option.plugin}`"
                    if status.option is not None and status.option.plugin
                    else "use a uWSGI built with it, or remove the option")
             yield Hit.at(entry, message, fix=fix, severity=severity)
+
+
+def _certain_rename(entry: Entry, target: Target) -> tuple[Edit, ...]:
+    """A fix only for a plain respelling (``no_orphans``, ``Master``): the words are the same,
+    so the meaning cannot change; a guess by edit distance is left to the user."""
+    respelt = normalise(entry.key)
+    if respelt == entry.key or not target.has(respelt):
+        return ()
+    edit = rename_key(entry, respelt)
+    return () if edit is None else (edit,)
 
 
 def _advice(entry: Entry, target: Target, strict: bool) -> tuple[str, str]:

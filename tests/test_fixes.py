@@ -70,6 +70,12 @@ def test_inline_comment_fix_moves_the_comment_above() -> None:
     assert _pairs(outcome.fixed)[1] == ("lazy-apps", "false")
 
 
+def test_unknown_option_fix_only_for_a_certain_respelling() -> None:
+    data = b"[uwsgi]\nmaster = true\n no_orphans = true\nMaster = true\nharikari = 30\n"
+    fixed = _fix(data, "unknown-option").fixed
+    assert fixed == b"[uwsgi]\nmaster = true\n no-orphans = true\nmaster = true\nharikari = 30\n"
+
+
 def test_sigterm_fix_adds_or_turns_on_die_on_term() -> None:
     added = _fix(b"[uwsgi]\nmaster = true\nmodule = app\n", "sigterm-reloads").fixed
     assert added == b"[uwsgi]\ndie-on-term = true\nmaster = true\nmodule = app\n"
