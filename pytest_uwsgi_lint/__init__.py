@@ -1,7 +1,8 @@
 """pytest-uwsgi-lint: lint uWSGI ini files exactly as uWSGI reads them.
 
-The Python API is :func:`lint_paths` and :func:`lint_text`; both return :class:`Finding`
-objects. Importing this package is cheap: the option catalog and the rules load on first use.
+The Python API is :func:`lint_paths` and :func:`lint_text`, which return :class:`Finding`
+objects, and :func:`load_text`, which returns the typed model (``Config``) of a config.
+Importing this package is cheap: the option catalog and the rules load on first use.
 """
 
 from __future__ import annotations
@@ -10,11 +11,19 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Finding", "Settings", "Severity", "__version__", "lint_paths", "lint_text"]
+__all__ = [
+    "Finding",
+    "Settings",
+    "Severity",
+    "__version__",
+    "lint_paths",
+    "lint_text",
+    "load_text",
+]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("lint_paths", "lint_text", "Settings"):
+    if name in ("lint_paths", "lint_text", "load_text", "Settings"):
         from pytest_uwsgi_lint import engine
 
         return getattr(engine, name)

@@ -215,12 +215,25 @@ def lint_bytes(
 ) -> FileReport:
     """Lint config bytes that came from ``path`` (used for messages and ``%`` magic)."""
     settings = settings or Settings()
+    config = load_config(data, path, section, settings)
+    return FileReport(path, lint_config(config, settings), config.source, config.files)
+
+
+def load_config(
+    data: bytes, path: str, section: str = DEFAULT_SECTION, settings: Settings | None = None
+) -> Config:
+    """The typed model of what uWSGI would run from ``data`` (read at ``path``)."""
+    settings = settings or Settings()
     loaded = load_spec(data, path, section, settings)
-    config = Config(
+    return Config(
         loaded.entries, loaded.files[0], settings.version, loaded, settings.deployment,
         target=settings.target,
     )
-    return FileReport(path, lint_config(config, settings), loaded.files[0], loaded.files)
+
+
+def load_text(text: str, settings: Settings | None = None, path: str = "<string>") -> Config:
+    """The model of a config given as text: ``load_text(t).master_process.cron_tasks``..."""
+    return load_config(text.encode("utf-8", "surrogateescape"), path, settings=settings)
 
 
 def lint_source(spec: str, settings: Settings | None = None) -> FileReport:
@@ -265,5 +278,7 @@ __all__ = [
     "lint_paths",
     "lint_source",
     "lint_text",
+    "load_config",
+    "load_text",
     "split_spec",
 ]
