@@ -83,6 +83,8 @@ class Settings:
 
     def excluded(self, path: str) -> bool:
         """Whether a file met while walking a directory is excluded by ``exclude``."""
+        if not self.exclude:  # asked for every file collected: skip the path arithmetic
+            return False
         relative = _relative_posix(path, self.root)
         return any(matches_glob(relative, pattern) for pattern in self.exclude)
 
