@@ -17,7 +17,7 @@ from typing import Callable, TextIO
 from pytest_uwsgi_lint import __version__, catalog
 from pytest_uwsgi_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
 from pytest_uwsgi_lint.binary import BinaryError
-from pytest_uwsgi_lint.discovery import expand_paths
+from pytest_uwsgi_lint.discovery import expand_paths, looks_like_uwsgi
 from pytest_uwsgi_lint.engine import (
     FILE_UNREADABLE,
     FileReport,
@@ -36,7 +36,12 @@ from pytest_uwsgi_lint.report import (
     format_text,
     relative,
 )
-from pytest_uwsgi_lint.settings_file import SettingsError, find_settings, to_settings
+from pytest_uwsgi_lint.settings_file import (
+    DEPLOYMENTS,
+    SettingsError,
+    find_settings,
+    to_settings,
+)
 from pytest_uwsgi_lint.sources import UnreadableSource
 
 EXIT_CLEAN = 0
@@ -85,6 +90,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--uwsgi-binary", metavar="PATH",
         help="lint against this uWSGI binary's own version and option list (it is asked "
         "with --version and --dump-options only; the answer is cached)",
+    )
+    parser.add_argument(
+        "--extend-select", action="append", metavar="RULES",
+        help="add these rules to the selection (of the settings file or --select)",
+    )
+    parser.add_argument(
+        "--deployment", choices=DEPLOYMENTS,
+        help="how uWSGI is run; some rules depend on it (default: plain)",
+    )
+    parser.add_argument(
+        "--env", action="append", metavar="NAME=VALUE", default=[],
+        help="an environment variable uWSGI will see, for $(NAME) and if-env (repeatable); "
+        "undeclared variables stay unknown",
+    )
+    parser.add_argument(
+        "--only-uwsgi-files", action="store_true",
+        help="skip named files that have no [uwsgi]-like header, as directory walks do "
+        "(for pre-commit, which names every *.ini file)",
     )
     parser.add_argument("--format", choices=tuple(FORMATS), default="text")
     parser.add_argument(
@@ -144,9 +167,22 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
             catalog.parse_version(args.uwsgi_version)
         except ValueError as error:
             parser.error(f"--uwsgi-version: {error}")
+    env = {}
+    for item in args.env:
+        name, equal, value = item.partition("=")
+        if not equal or not name:
+            parser.error(f"--env: expected NAME=VALUE, got {item!r}")
+        env[name] = value
+    extend = _selectors(args.extend_select)
+    problem = _no_rule_matches(extend)
+    if problem:
+        parser.error(problem)
     overrides = {
         "select": list(select) or None,
         "ignore": list(ignore) or None,
+        "extend-select": list(extend) or None,
+        "deployment": args.deployment,
+        "env": env or None,
         "uwsgi-version": args.uwsgi_version,
         "uwsgi-binary": args.uwsgi_binary,
         "fail-on": args.fail_on,
@@ -258,6 +294,8 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
     outcomes: list[FixOutcome] = []
     unwritable = False
     for spec, named in _targets(args.paths or ["."], settings):
+        if named and args.only_uwsgi_files and spec != "-" and not looks_like_uwsgi(spec):
+            continue
         report = lint_source(spec, settings)
         outcome = _fixed(spec, report, settings) if args.fix or args.diff else None
         if outcome is not None:

@@ -157,7 +157,12 @@ def to_settings(found: FileSettings, overrides: Mapping[str, Any] | None = None)
     """Engine settings from a settings file, with ``overrides`` (same keys; None means
     unset) taking precedence: the command line and pytest ini options go there."""
     merged: dict[str, Any] = dict(found.values)
-    merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key == "env":  # declared variables add up; the command line wins per name
+            value = {**merged.get("env", {}), **value}
+        merged[key] = value
     unknown = set(merged) - set(KNOWN_KEYS)
     if unknown:
         raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
