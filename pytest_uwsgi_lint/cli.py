@@ -109,7 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip named files that have no [uwsgi]-like header, as directory walks do "
         "(for pre-commit, which names every *.ini file)",
     )
-    parser.add_argument("--format", choices=tuple(FORMATS), default="text")
+    parser.add_argument(
+        "--format", choices=tuple(FORMATS),
+        help="output format (default: github under GitHub Actions, text elsewhere)",
+    )
     parser.add_argument(
         "--fail-on", choices=[s.value for s in Severity],
         help="the lowest severity that makes the exit code 1 (default: warning)",
@@ -363,6 +366,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and do what it asks; returns the exit code (argparse exits 2 itself)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.format is None:  # annotations on the pull request when run by GitHub Actions
+        args.format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     out, err = sys.stdout, sys.stderr
     if args.version:
         out.write(f"uwsgi-lint {__version__} ({_plural(len(all_rules()), 'rule')}; "

@@ -93,3 +93,20 @@ def test_github_annotation_escaping() -> None:
     line = format_github([finding])
     assert "file=a%2Cb%3Ac.ini" in line
     assert line.endswith("::100%25 sure%0Asecond line")
+
+
+def test_github_format_is_chosen_under_github_actions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pytest_uwsgi_lint.cli import run
+
+    (tmp_path / "app.ini").write_text(BAD)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    run(["app.ini"])
+    assert capsys.readouterr().out.startswith("::")
+    run(["--format", "text", "app.ini"])
+    assert capsys.readouterr().out.startswith("app.ini:")
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    run(["app.ini"])
+    assert capsys.readouterr().out.startswith("app.ini:")
