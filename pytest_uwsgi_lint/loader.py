@@ -103,6 +103,7 @@ class Loader:
     pending_inherits: list[Entry] = field(default_factory=list)
     inheriting: bool = False
     logic_running: bool = False
+    contents: dict[str, bytes] = field(default_factory=dict)
     first_round: dict[bytes, bytes] = field(default_factory=dict)
     top: tuple[str, str] = ("", DEFAULT_SECTION)  # the first file loaded, and its section
 
@@ -141,6 +142,7 @@ class Loader:
         table = self._table(path, section) if b"%" in data else None
         ini = read_ini(data, path, section, table)
         self.files.append(ini)
+        self.contents[path] = data  # `ini = :section` reads it again: from memory
         self.last_file = path
         for entry in ini.entries:
             if chain or condition:
@@ -215,11 +217,13 @@ class Loader:
         if len(self.stack) > MAX_DEPTH:  # the top file plus 32 nested includes
             self._event("include-too-deep", via, path)
             return
-        try:
-            data = read_source(path)
-        except UnreadableSource as error:
-            self._event("include-not-found", via, f"{path} {error}")
-            return
+        data = self.contents.get(path)
+        if data is None:
+            try:
+                data = read_source(path)
+            except UnreadableSource as error:
+                self._event("include-not-found", via, f"{path} {error}")
+                return
         self.stack.append(_Frame(key, chain))
         try:
             self._parse(data, path, section, chain, via.condition)

@@ -21,19 +21,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus" / "real"
 SNAPSHOT = ROOT / "tests" / "corpus" / "expected-findings.json"
+#: Where the configs are linted as if they lived, so that ``%d``, ``%p`` and the findings that
+#: depend on them are the same wherever the repository is checked out (``/tmp/...`` would
+#: make every ``%d``-relative socket a socket in /tmp).
+VIRTUAL_HOME = "/nonexistent/corpus"
+
+
+def findings(name: str) -> list[str]:
+    """One corpus file's findings (``LINE CODE name``), linted from the repository root."""
+    from pytest_uwsgi_lint.engine import Settings, lint_bytes
+
+    os.chdir(ROOT)  # relative includes resolve from the working directory, as in uWSGI
+    data = (CORPUS / name).read_bytes()
+    report = lint_bytes(data, f"{VIRTUAL_HOME}/{name}", settings=Settings())
+    return [f"{f.line} {f.code} {f.name}" for f in report.findings]
 
 
 def current() -> dict[str, list[str]]:
-    """The findings on every corpus file now, linted from the repository root."""
-    from pytest_uwsgi_lint.engine import Settings, lint_source
-
-    os.chdir(ROOT)  # relative includes resolve from the working directory, as in uWSGI
-    settings = Settings()
-    return {
-        path.name: [f"{f.line} {f.code} {f.name}" for f in
-                    lint_source(str(path.relative_to(ROOT)), settings).findings]
-        for path in sorted(CORPUS.glob("*.ini"))
-    }
+    """The findings on every corpus file now."""
+    return {path.name: findings(path.name) for path in sorted(CORPUS.glob("*.ini"))}
 
 
 def render(snapshot: dict[str, list[str]]) -> str:
