@@ -62,8 +62,9 @@ def suggestions(
     respelt = normalise(name)
     if respelt != name and exists(respelt):
         return [respelt]
-    reordered = sorted({"-".join(p) for p in permutations(respelt.split("-"))
-                        if len(p) <= _MAX_WORDS} - {respelt})
+    words = respelt.split("-")  # a separator line like `------` is a key of many words
+    orders = permutations(words) if len(words) <= _MAX_WORDS else ()
+    reordered = sorted({"-".join(p) for p in orders} - {respelt})
     found = [n for n in reordered if exists(n)]
     if found:
         return found[:limit]

@@ -628,3 +628,15 @@ def test_bad_baseline_is_a_usage_error(workdir: Path, capsys: pytest.CaptureFixt
     code, out, err = lint(capsys, "--baseline", "base.json", "clean.ini")
     assert (code, out) == (cli.EXIT_USAGE, "")
     assert err.startswith("uwsgi-lint: base.json: not a uwsgi-lint baseline")
+
+
+def test_separator_line_is_an_unknown_key_not_a_hang(workdir: Path) -> None:
+    """`-----` without a comment sign is a key of many dash-separated words; guessing what it
+    was meant to be must not try every order of those words."""
+    (workdir / "sep.ini").write_bytes(b"[uwsgi]\nmaster = true\n" + b"-" * 40 + b"\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_uwsgi_lint", "--select", "unknown-option", "sep.ini"],
+        capture_output=True, text=True, timeout=120,  # a hang fails instead of blocking CI
+    )
+    assert done.returncode == cli.EXIT_FINDINGS, done.stderr
+    assert done.stdout.startswith(f"sep.ini:3:1: UWC002 [warning] `{'-' * 40}` is not an option")
