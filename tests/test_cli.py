@@ -51,6 +51,12 @@ def names(document: dict[str, object]) -> list[str]:
     return [f["name"] for f in findings]
 
 
+@pytest.fixture(autouse=True)
+def not_under_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default output format is ``github`` under GitHub Actions; these tests expect text."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)

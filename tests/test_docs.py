@@ -36,6 +36,12 @@ def _load_generator() -> ModuleType:
 gen_docs = _load_generator()
 
 
+@pytest.fixture(autouse=True)
+def not_under_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default output format is ``github`` under GitHub Actions; these tests expect text."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
 def _blocks(language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```", README, re.MULTILINE | re.DOTALL)
 
