@@ -646,3 +646,48 @@ def test_separator_line_is_an_unknown_key_not_a_hang(workdir: Path) -> None:
     )
     assert done.returncode == cli.EXIT_FINDINGS, done.stderr
     assert done.stdout.startswith(f"sep.ini:3:1: UWC002 [warning] `{'-' * 40}` is not an option")
+
+
+# context options ------------------------------------------------------------------------------
+
+
+def test_only_uwsgi_files_skips_other_named_ini_files(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "tox.ini").write_bytes(b"[tox]\nenvlist = py311\n")
+    code, document = lint_json(capsys, *ONE_RULE, "--only-uwsgi-files", "tox.ini", "no_master.ini")
+    assert (code, document["files"], names(document)) == (1, 1, ["master-not-enabled"])
+    assert lint_json(capsys, *ONE_RULE, "tox.ini")[1]["files"] == 1
+
+
+def test_env_is_what_the_loader_sees(
+    workdir: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    (workdir / "app.ini").write_bytes(b"[uwsgi]\nsocket = $(SOCK)\n")
+    assert cli.main(["--show-config", "app.ini"]) == cli.EXIT_CLEAN
+    assert b"\nsocket = $(SOCK)\n" in capsysbinary.readouterr().out
+    assert cli.main(["--env", "SOCK=/run/app.sock", "--show-config", "app.ini"]) == 0
+    assert b"\nsocket = /run/app.sock\n" in capsysbinary.readouterr().out
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--env", "SOCK", "app.ini"])
+    assert exited.value.code == cli.EXIT_USAGE
+    assert "--env: expected NAME=VALUE, got 'SOCK'" in capsysbinary.readouterr().err.decode()
+
+
+def test_deployment_changes_what_is_reported(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "app.ini").write_bytes(CLEAN + b"daemonize = /var/log/app.log\n")
+    only = ("--select", "daemonize-under-process-manager", "app.ini")
+    assert names(lint_json(capsys, "--deployment", "plain", *only)[1]) == []
+    flagged = names(lint_json(capsys, "--deployment", "container", *only)[1])
+    assert flagged == ["daemonize-under-process-manager"]
+
+
+def test_extend_select_adds_to_the_selection(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "app.ini").write_bytes(NO_MASTER + b"vacuum = false ; for now\n")
+    assert names(lint_json(capsys, *ONE_RULE, "app.ini")[1]) == ["master-not-enabled"]
+    extended = lint_json(capsys, *ONE_RULE, "--extend-select", "inline-comment", "app.ini")[1]
+    assert sorted(names(extended)) == ["inline-comment", "master-not-enabled"]
