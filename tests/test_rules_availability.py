@@ -10,27 +10,12 @@ from pathlib import Path
 
 import pytest
 import uwsgi_oracle
+from rule_helpers import ini, lint, only
 
 from pytest_uwsgi_lint.engine import Settings, lint_source, lint_text
-from pytest_uwsgi_lint.findings import Finding, Severity
+from pytest_uwsgi_lint.findings import Severity
 
 CORPUS = Path(__file__).parent / "corpus" / "real"
-
-
-def lint(rule: str, text: str, version: str = "2.0.30", deployment: str = "plain",
-         ) -> list[Finding]:
-    return lint_text(text, Settings(select=(rule,), uwsgi_version=version,
-                                    deployment=deployment))
-
-
-def only(rule: str, text: str, version: str = "2.0.30", deployment: str = "plain") -> Finding:
-    findings = lint(rule, text, version, deployment)
-    assert len(findings) == 1, findings
-    return findings[0]
-
-
-def ini(*lines: str) -> str:
-    return "\n".join(("[uwsgi]", *lines)) + "\n"
 
 
 APP = ("master = true", "module = app:application")

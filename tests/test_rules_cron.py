@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from rule_helpers import ini, lint, only
 
-from pytest_uwsgi_lint.engine import Settings, lint_text
-from pytest_uwsgi_lint.findings import Finding, Severity
-
-
-def lint(rule: str, text: str) -> list[Finding]:
-    return lint_text(text, Settings(select=(rule,)))
-
-
-def only(rule: str, text: str) -> Finding:
-    findings = lint(rule, text)
-    assert len(findings) == 1, findings
-    return findings[0]
-
-
-def ini(*lines: str) -> str:
-    return "\n".join(("[uwsgi]", *lines)) + "\n"
-
+from pytest_uwsgi_lint.findings import Severity
 
 # -- cron-syntax ------------------------------------------------------------------------------
 

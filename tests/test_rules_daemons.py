@@ -4,24 +4,9 @@ must stay quiet on."""
 from __future__ import annotations
 
 import pytest
+from rule_helpers import ini, lint, only
 
-from pytest_uwsgi_lint.engine import Settings, lint_text
-from pytest_uwsgi_lint.findings import Finding, Severity
-
-
-def lint(rule: str, text: str, version: str = "2.0.30") -> list[Finding]:
-    return lint_text(text, Settings(select=(rule,), uwsgi_version=version))
-
-
-def only(rule: str, text: str, version: str = "2.0.30") -> Finding:
-    findings = lint(rule, text, version)
-    assert len(findings) == 1, findings
-    return findings[0]
-
-
-def ini(*lines: str) -> str:
-    return "\n".join(("[uwsgi]", *lines)) + "\n"
-
+from pytest_uwsgi_lint.findings import Severity
 
 # -- daemon-needs-root ------------------------------------------------------------------------
 
