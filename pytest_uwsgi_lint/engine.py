@@ -21,7 +21,6 @@ from pytest_uwsgi_lint import catalog, suppression
 from pytest_uwsgi_lint.binary import probe
 from pytest_uwsgi_lint.findings import Finding, Hit, Severity
 from pytest_uwsgi_lint.loader import Loaded, load
-from pytest_uwsgi_lint.magic import table_for
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, IniFile, split_section_spec
 from pytest_uwsgi_lint.registry import Rule, find_rule, select_rules
@@ -153,11 +152,6 @@ def _meta(name: str, path: str, message: str, line: int = 1, column: int = 1) ->
     found = find_rule(name)
     assert found is not None, name
     return _finding(found, Hit(message, line, column), path)
-
-
-def magic_table(path: str, section: str, version: str) -> dict[bytes, bytes]:
-    """The ``%`` table uWSGI would use for ``path`` as the first config file it loads."""
-    return table_for(path, section if section != DEFAULT_SECTION else "", version)
 
 
 def lint_config(config: Config, settings: Settings) -> list[Finding]:

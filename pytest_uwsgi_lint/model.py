@@ -82,11 +82,6 @@ class Config:
         found = self.all(name)
         return found[-1] if found else None
 
-    def first(self, name: str) -> Entry | None:
-        """The occurrence a ``%(name)`` placeholder resolves to (the first one)."""
-        found = self.all(name)
-        return found[0] if found else None
-
     def flag(self, name: str) -> bool:
         """A boolean option as ``uwsgi_opt_true`` leaves it; absent means off."""
         entry = self.last(name)
