@@ -2,10 +2,11 @@
 
 The plugin is a thin face over the engine. It decides which files become items (paths named
 on the command line always, ``*.ini`` files that look like uWSGI configs inside directories),
-lints in ``runtest`` and never during collection, and remembers clean passes in pytest's
-cache so that an unchanged file is not linted again with the same settings and plugin
-version. Under pytest-xdist the workers hand their clean passes to the controller, which
-alone writes the cache, once, when the session ends.
+lints in ``runtest`` and never during collection, and remembers each outcome (a pass, or the
+failure text) in pytest's cache so that an unchanged file is not linted again with the same
+settings and plugin version: its stored outcome is replayed. Under pytest-xdist the workers
+hand their outcomes to the controller, which alone writes the cache, once, when the session
+ends.
 
 Importing this module stays cheap for the many test runs that never use it: the engine is
 imported only when ``--uwsgi-lint`` is given.
@@ -20,7 +21,7 @@ import re
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 import pytest
 
@@ -28,14 +29,17 @@ if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
     from pytest_uwsgi_lint.engine import Settings
+    from pytest_uwsgi_lint.findings import Finding
+    from pytest_uwsgi_lint.model import Config
 
 MARKER = "uwsgi_lint"
 ITEM_NAME = "uwsgi-lint"
-CACHE_KEY = "uwsgi-lint/clean"
-WORKER_OUTPUT_KEY = "uwsgi_lint_clean"
+CACHE_KEY = "uwsgi-lint/outcomes"
+WORKER_OUTPUT_KEY = "uwsgi_lint_outcomes"
 
 SETTINGS: pytest.StashKey[Settings] = pytest.StashKey()
-CleanPass = tuple[str, tuple[str, ...]]  # (key, paths the load read, top file first)
+# (key, paths the load read with the top file first, failure text or None for a pass)
+Outcome = tuple[str, tuple[str, ...], Optional[str]]
 
 # (command-line flag, pytest ini option = option dest, settings-file key, help). A flag given
 # on the command line beats the ini option, which beats the project's settings file.
@@ -57,6 +61,12 @@ _SEVERITIES = ("error", "warning", "info")
 # Constructs whose outcome depends on files other than those the load read: ``@(path)``
 # readers and ``if-exists``-style tests. Configs using them are linted on every run.
 _OUTSIDE_READS = re.compile(rb"@\(|\bif-(?:not-)?(?:exists|file|dir)\b")
+# Loader events that depend on whether a file the load did not read exists: creating it
+# changes the outcome. Configs with them are linted on every run too.
+_ABSENT_FILE_EVENTS = ("include-not-found", "include-relative-path")
+# ``%`` values that change from one run to the next with nothing in the key changing: the
+# time and the inode numbers (a file rewritten with the same bytes gets a new one).
+_VOLATILE_MAGIC = frozenset((b"t", b"T", b"i", b"I"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -163,15 +173,19 @@ def build_settings(config: pytest.Config) -> Settings:
 
 def settings_digest(settings: Settings) -> str:
     """What a lint outcome depends on besides the files read: the plugin version, every
-    setting, the rules they select, and the working directory (relative includes, ``%v``)."""
+    setting, the rules they select, the working directory (relative includes, paths in the
+    failure text) and this machine's ``%`` values (host name, CPU count, user: ``%h``...)."""
     import pytest_uwsgi_lint
+    from pytest_uwsgi_lint.magic import global_table
 
+    machine = global_table(settings.uwsgi_version)
     identity = {
         "plugin": pytest_uwsgi_lint.__version__,
         "settings": [f"{f.name}={getattr(settings, f.name)!r}" for f in fields(settings)],
         "rules": [f"{r.code} {r.name}" for r in settings.rules],
         "uwsgi": settings.target.fingerprint,
         "cwd": os.getcwd(),
+        "magic": sorted(repr(item) for item in machine.items() if item[0] not in _VOLATILE_MAGIC),
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
@@ -180,29 +194,41 @@ class LintFailure(Exception):
     """An item's findings at or above the threshold; its text is the CLI's report."""
 
 
-def _clean_pass(value: Any) -> CleanPass | None:
-    """A stored clean pass ``[key, [paths read]]`` as a tuple; None when malformed."""
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        key, paths = value
+def _outcome(value: Any) -> Outcome | None:
+    """A stored outcome ``[key, [paths read], failure text or null]``; None when malformed."""
+    if isinstance(value, (list, tuple)) and len(value) == 3:
+        key, paths, failure = value
         well_formed = isinstance(paths, (list, tuple)) and all(isinstance(p, str) for p in paths)
-        if isinstance(key, str) and well_formed and paths:
-            return key, tuple(paths)
+        text = failure is None or isinstance(failure, str)
+        if isinstance(key, str) and well_formed and paths and text:
+            return key, tuple(paths), failure
     return None
 
 
-def _clean_passes(stored: Any) -> dict[str, CleanPass]:
+def _outcomes(stored: Any) -> dict[str, Outcome]:
     if not isinstance(stored, dict):
         return {}
-    checked = {nodeid: _clean_pass(value) for nodeid, value in stored.items()}
+    checked = {nodeid: _outcome(value) for nodeid, value in stored.items()}
     return {k: v for k, v in checked.items() if isinstance(k, str) and v is not None}
 
 
-class LintSession:
-    """One test session with ``--uwsgi-lint``: settings, cached clean passes, new clean passes.
+def _replayable(config: Config) -> bool:
+    """Whether the outcome for ``config`` depends only on the bytes of the files it read (and
+    on what the settings digest covers), so that it may be stored and replayed."""
+    files = config.files
+    return bool(files) and not (
+        any(_OUTSIDE_READS.search(source.data) for source in files)
+        or any(config.events(kind) for kind in _ABSENT_FILE_EVENTS)
+        or any(event.char in _VOLATILE_MAGIC for source in files for event in source.magic)
+    )
 
-    The cache maps a file's node id to the files its load read and a key over their paths and
-    contents plus the settings digest, so a changed file or include, changed settings or a
-    new plugin version all miss. Only passes are recorded.
+
+class LintSession:
+    """One test session with ``--uwsgi-lint``: settings, stored outcomes, new outcomes.
+
+    The cache maps a file's node id to the files its load read, a key over their paths and
+    contents plus the settings digest, and the failure text (None for a pass), so a changed
+    file or include, changed settings or a new plugin version all miss.
     """
 
     def __init__(self, config: pytest.Config) -> None:
@@ -210,8 +236,8 @@ class LintSession:
         self.settings = config.stash[SETTINGS]
         self.digest = settings_digest(self.settings)
         self.cache: pytest.Cache | None = getattr(config, "cache", None)
-        self.known = _clean_passes(self.cache.get(CACHE_KEY, {}) if self.cache is not None else {})
-        self.clean: dict[str, CleanPass] = {}
+        self.known = _outcomes(self.cache.get(CACHE_KEY, {}) if self.cache is not None else {})
+        self.outcomes: dict[str, Outcome] = {}
         self.unusual: list[Path] = []
 
     def key(self, sources: Iterable[tuple[str, bytes]]) -> str:
@@ -220,31 +246,55 @@ class LintSession:
             combined.update(os.fsencode(path) + b"\0" + hashlib.sha256(data).digest())
         return combined.hexdigest()
 
-    def _unchanged(self, nodeid: str) -> bool:
+    def _stored(self, nodeid: str, path: str, data: bytes) -> Outcome | None:
+        """The outcome stored for ``nodeid`` if ``path`` (read as ``data``) and every file
+        its load read are as they were, under the same settings; else None."""
         from pytest_uwsgi_lint.sources import UnreadableSource, read_source
 
         known = self.known.get(nodeid)
-        if known is None:
-            return False
-        key, paths = known
+        if known is None or known[1][0] != path:
+            return None
+        key, paths, _ = known
         try:
-            return key == self.key((p, read_source(p)) for p in paths)
+            current = self.key([(path, data), *((p, read_source(p)) for p in paths[1:])])
         except UnreadableSource:
-            return False
+            return None
+        return known if current == key else None
 
     def check(self, nodeid: str, path: Path) -> None:
-        """Lint ``path`` unless it passed before as it is now; raise :class:`LintFailure`."""
+        """Lint ``path``, or replay its stored outcome when nothing it depends on changed;
+        raise :class:`LintFailure` with the findings when it fails."""
         from pytest_uwsgi_lint import engine, report
+        from pytest_uwsgi_lint.sources import UnreadableSource, read_source
 
-        if self._unchanged(nodeid):
-            self.clean[nodeid] = self.known[nodeid]
-            return
-        result = engine.lint_source(report.relative(str(path)), self.settings)
-        if any(self.settings.fails(f) for f in result.findings):
-            raise LintFailure(report.format_text(result.findings))
-        read = [(source.path, source.data) for source in result.sources]
-        if read and not any(_OUTSIDE_READS.search(data) for _, data in read):
-            self.clean[nodeid] = (self.key(read), tuple(p for p, _ in read))
+        spec = report.relative(str(path))
+        name, section = engine.split_spec(spec)
+        try:
+            data = read_source(name)
+        except UnreadableSource:  # the engine words the finding; nothing is stored
+            failure = self._failure(engine.lint_source(spec, self.settings).findings)
+        else:
+            stored = self._stored(nodeid, name, data)
+            if stored is None:
+                config = engine.load_config(data, name, section, self.settings)
+                failure = self._failure(engine.lint_config(config, self.settings))
+                if _replayable(config):
+                    read = config.files
+                    key = self.key((f.path, f.data) for f in read)
+                    self.outcomes[nodeid] = (key, tuple(f.path for f in read), failure)
+            else:
+                self.outcomes[nodeid] = stored
+                failure = stored[2]
+        if failure is not None:
+            raise LintFailure(failure)
+
+    def _failure(self, findings: Sequence[Finding]) -> str | None:
+        """The CLI's report of ``findings`` when one reaches the threshold, else None."""
+        from pytest_uwsgi_lint import report
+
+        if any(self.settings.fails(f) for f in findings):
+            return report.format_text(findings)
+        return None
 
     # -- collection ---------------------------------------------------------------------
 
@@ -313,16 +363,16 @@ class LintSession:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object | None) -> None:
-        """On the xdist controller: take the clean passes a worker found."""
-        self.clean.update(_clean_passes(getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)))
+        """On the xdist controller: take the outcomes a worker stored."""
+        self.outcomes.update(_outcomes(getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """A worker hands its clean passes over; the controller writes the cache, once."""
+        """A worker hands its outcomes over; the controller writes the cache, once."""
         workeroutput = getattr(session.config, "workeroutput", None)
         if workeroutput is not None:
-            workeroutput[WORKER_OUTPUT_KEY] = self.clean
+            workeroutput[WORKER_OUTPUT_KEY] = self.outcomes
         elif self.cache is not None:
-            merged = {**self.known, **self.clean}
+            merged = {**self.known, **self.outcomes}
             if merged != self.known:
                 self.cache.set(CACHE_KEY, merged)
 

@@ -5,8 +5,8 @@ they test the plugin's mechanics, not whichever rules exist today; one run uses 
 and checks the plugin's verdicts against the engine's.
 
 Whether a file was linted is observed through a side channel: a conftest in the test
-directory wraps ``engine.lint_source`` and appends each linted path to a log file, which
-works the same in-process and in xdist workers.
+directory wraps ``engine.load_config`` (every lint of a readable file goes through it) and
+appends each linted path to a log file, which works the same in-process and in xdist workers.
 """
 
 from __future__ import annotations
@@ -40,15 +40,15 @@ LOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), {LOG!r})
 
 
 def pytest_configure(config):
-    original = engine.lint_source
+    original = engine.load_config
 
-    def counting(spec, settings=None):
+    def counting(data, path, *args, **kwargs):
         with open(LOG, "a") as log:
-            log.write(os.path.basename(spec) + "\\n")
-        return original(spec, settings)
+            log.write(os.path.basename(path) + "\\n")
+        return original(data, path, *args, **kwargs)
 
     patch = pytest.MonkeyPatch()
-    patch.setattr(engine, "lint_source", counting)
+    patch.setattr(engine, "load_config", counting)
     config.add_cleanup(patch.undo)
 """
 
@@ -413,33 +413,46 @@ def test_unreadable_file_in_a_directory_is_a_failing_item(pytester: pytest.Pytes
 # -- cache ----------------------------------------------------------------------------------
 
 
+STORE = Path(".pytest_cache", "v", "uwsgi-lint", "outcomes")
+
+
 def cached_entries(pytester: pytest.Pytester) -> dict[str, list[str]]:
-    """Node id -> the files its clean pass read, as the cache holds them."""
-    path = pytester.path / ".pytest_cache" / "v" / "uwsgi-lint" / "clean"
+    """Node id -> the files its stored outcome read, as the cache holds them."""
+    path = pytester.path / STORE
     stored = json.loads(path.read_text()) if path.exists() else {}
-    return {nodeid: files for nodeid, (_, files) in stored.items()}
+    return {nodeid: files for nodeid, (_, files, _) in stored.items()}
 
 
-def test_unchanged_clean_file_is_not_linted_again(configs: pytest.Pytester) -> None:
-    run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
+def test_unchanged_files_are_replayed_not_linted(configs: pytest.Pytester) -> None:
+    first = run(configs, "--uwsgi-lint")
+    first.assert_outcomes(passed=1, failed=1)
     assert linted(configs) == ["bad.ini", "good.ini"]
-    assert list(cached_entries(configs)) == ["good.ini::uwsgi-lint"]
+    assert sorted(cached_entries(configs)) == ["bad.ini::uwsgi-lint", "good.ini::uwsgi-lint"]
     result = run(configs, "--uwsgi-lint", "-v")
     result.assert_outcomes(passed=1, failed=1)  # a cached pass is PASSED, not SKIPPED
-    result.stdout.fnmatch_lines(["good.ini::uwsgi-lint PASSED*"])
-    assert linted(configs) == ["bad.ini"]  # a failing file is never cached
-    assert list(cached_entries(configs)) == ["good.ini::uwsgi-lint"]
+    result.stdout.fnmatch_lines(["bad.ini::uwsgi-lint FAILED*", "good.ini::uwsgi-lint PASSED*"])
+    assert linted(configs) == []  # the failure too is replayed from the cache
+    replayed = failure_body(result.stdout.str(), "bad.ini")
+    assert replayed == failure_body(first.stdout.str(), "bad.ini") == cli_text("bad.ini")
 
 
-def test_changed_file_is_linted_again(configs: pytest.Pytester) -> None:
+# a clean file and a failing one: both are stored, and both must be linted again
+STORED = pytest.mark.parametrize("name", ["good.ini", "bad.ini"])
+
+
+@STORED
+def test_changed_file_is_linted_again(configs: pytest.Pytester, name: str) -> None:
     run(configs, "--uwsgi-lint")
     linted(configs)
-    (configs.path / "good.ini").write_text(GOOD + "vacuum = true\n")
+    original = (configs.path / name).read_text()
+    (configs.path / name).write_text(original + "vacuum = true\n")
     run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
-    assert linted(configs) == ["bad.ini", "good.ini"]
-    (configs.path / "good.ini").write_text(BAD)
-    run(configs, "--uwsgi-lint").assert_outcomes(failed=2)
-    assert linted(configs) == ["bad.ini", "good.ini"]
+    assert linted(configs) == [name]
+    flipped = BAD if name == "good.ini" else GOOD
+    (configs.path / name).write_text(flipped)
+    result = run(configs, "--uwsgi-lint")
+    result.assert_outcomes(**({"failed": 2} if flipped == BAD else {"passed": 2}))
+    assert linted(configs) == [name]
 
 
 def test_changed_settings_lint_again(configs: pytest.Pytester) -> None:
@@ -454,9 +467,10 @@ def test_changed_settings_lint_again(configs: pytest.Pytester) -> None:
     assert linted(configs) == ["bad.ini", "good.ini"]
     # back to the defaults: bad.ini must not ride on the pass it had under other settings
     run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
-    assert "bad.ini" in linted(configs)
-
-
+    assert linted(configs) == ["bad.ini", "good.ini"]
+    # and a stored failure does not outlive the settings it was found under
+    run(configs, "--uwsgi-lint", "--uwsgi-lint-fail-on", "error").assert_outcomes(passed=2)
+    assert linted(configs) == ["bad.ini", "good.ini"]
 def test_new_plugin_version_lints_again(
     configs: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -472,33 +486,80 @@ def test_cache_clear_and_corrupt_cache(configs: pytest.Pytester) -> None:
     linted(configs)
     run(configs, "--uwsgi-lint", "--cache-clear").assert_outcomes(passed=1, failed=1)
     assert linted(configs) == ["bad.ini", "good.ini"]
-    store = configs.path / ".pytest_cache" / "v" / "uwsgi-lint" / "clean"
+    store = configs.path / STORE
+    key = json.loads(store.read_text())["good.ini::uwsgi-lint"][0]
     store.write_text('["not", "a", "mapping"]')
     run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
     assert linted(configs) == ["bad.ini", "good.ini"]
-    assert list(cached_entries(configs)) == ["good.ini::uwsgi-lint"]
+    assert sorted(cached_entries(configs)) == ["bad.ini::uwsgi-lint", "good.ini::uwsgi-lint"]
+    # the right key in values of the wrong shape: a pass as older versions stored it, a
+    # failure text that is not text
+    malformed = {"good.ini::uwsgi-lint": [key, ["good.ini"]],
+                 "bad.ini::uwsgi-lint": [key, ["bad.ini"], 42]}
+    store.write_text(json.dumps(malformed))
+    run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
+    assert linted(configs) == ["bad.ini", "good.ini"]
 
 
-def test_changed_include_lints_again(configs: pytest.Pytester) -> None:
-    configs.makefile(".ini", app="[uwsgi]\nmaster = true\ninclude = common.ini\n")
+@pytest.mark.parametrize("master", ["master = true\n", ""], ids=["passing", "failing"])
+def test_changed_include_lints_again(configs: pytest.Pytester, master: str) -> None:
+    configs.makefile(".ini", app=f"[uwsgi]\n{master}include = common.ini\n")
     (configs.path / "common.ini").write_text("[uwsgi]\nprocesses = 4\n")
-    run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(passed=1)
+    outcome = {"passed": 1} if master else {"failed": 1}
+    run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(**outcome)
     assert linted(configs) == ["app.ini"]
     assert cached_entries(configs)["app.ini::uwsgi-lint"] == ["app.ini", "common.ini"]
-    run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(passed=1)
+    run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(**outcome)
     assert linted(configs) == []
     (configs.path / "common.ini").write_text("[uwsgi]\nprocesses = 8\n")
+    run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(**outcome)
+    assert linted(configs) == ["app.ini"]
+    (configs.path / "common.ini").write_text("[uwsgi]\nmaster = true\n")
     run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(passed=1)
     assert linted(configs) == ["app.ini"]
 
 
-def test_configs_reading_other_files_are_never_cached(configs: pytest.Pytester) -> None:
-    (configs.path / "name.txt").write_text("web\n")
-    configs.makefile(".ini", app="[uwsgi]\nmaster = true\nprocname-prefix = @(name.txt)\n")
+# Configs whose outcome depends on more than the bytes of the files they read: each case is
+# the files, then a change outside those files that changes the outcome (if any).
+UNSTORABLE = {
+    "file-reader": ({"name.txt": "web\n", "app.ini": BAD + "procname-prefix = @(name.txt)\n"},
+                    None),
+    "if-exists": ({"app.ini": BAD + "if-exists = /nonexistent\nmaster = true\nendif =\n"},
+                  None),
+    "time-magic": ({"app.ini": BAD + "procname-prefix = web-%t\n"}, None),
+    "missing-include": ({"app.ini": BAD + "include = extra.ini\n"},
+                        ("extra.ini", "[uwsgi]\nvacuum = true\n")),
+    "include-beside": ({"conf/app.ini": BAD + "include = common.ini\n",
+                        "conf/common.ini": "[uwsgi]\nprocesses = 2\n"},
+                       ("common.ini", "[uwsgi]\nmaster = true\n")),
+}
+
+
+def fresh_outcome(spec: str) -> dict[str, int]:
+    """What the engine, run afresh, says of ``spec`` under the pinned rules."""
+    findings = engine.lint_source(spec, PINNED_SETTINGS).findings
+    return {"failed": 1} if any(PINNED_SETTINGS.fails(f) for f in findings) else {"passed": 1}
+
+
+@pytest.mark.parametrize("case", list(UNSTORABLE))
+def test_configs_depending_on_unread_files_are_never_stored(
+    configs: pytest.Pytester, case: str
+) -> None:
+    files, change = UNSTORABLE[case]
+    for name, text in files.items():
+        (configs.path / name).parent.mkdir(exist_ok=True)
+        (configs.path / name).write_text(text)
+    app = next(name for name in files if name.endswith("app.ini"))
+    before = fresh_outcome(app)
     for _ in range(2):
-        run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(passed=1)
+        run(configs, "--uwsgi-lint", app).assert_outcomes(**before)
         assert linted(configs) == ["app.ini"]
-    assert "app.ini::uwsgi-lint" not in cached_entries(configs)
+    assert f"{app}::uwsgi-lint" not in cached_entries(configs)
+    if change is not None:
+        (configs.path / change[0]).write_text(change[1])
+        after = fresh_outcome(app)
+        assert after != before
+        run(configs, "--uwsgi-lint", app).assert_outcomes(**after)
 
 
 # -- xdist ----------------------------------------------------------------------------------
@@ -514,11 +575,12 @@ def test_xdist_gives_the_same_outcomes_and_fills_the_cache(configs: pytest.Pytes
     result.assert_outcomes(passed=4, failed=1)
     assert failure_body(result.stdout.str(), "bad.ini") == cli_text("bad.ini")
     assert linted(configs) == ["bad.ini", "good.ini", "one.ini", "three.ini", "two.ini"]
-    clean = {f"{n}.ini::uwsgi-lint" for n in ("good", "one", "two", "three")}
-    assert set(cached_entries(configs)) == clean  # written by the controller
+    stored = {f"{n}.ini::uwsgi-lint" for n in ("bad", "good", "one", "two", "three")}
+    assert set(cached_entries(configs)) == stored  # written by the controller
     result = run_subprocess(configs, "--uwsgi-lint", "-n", "2")
     result.assert_outcomes(passed=4, failed=1)
-    assert linted(configs) == ["bad.ini"]
+    assert failure_body(result.stdout.str(), "bad.ini") == cli_text("bad.ini")
+    assert linted(configs) == []
 
 
 def test_failure_text_relative_to_invocation_dir(pytester: pytest.Pytester) -> None:
