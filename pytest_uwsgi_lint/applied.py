@@ -14,7 +14,7 @@ from typing import Any
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit
-from pytest_uwsgi_lint.model import Config
+from pytest_uwsgi_lint.model import Config, per_config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.values import atoi, has_expansion, is_plain_integer, strtoul
 
@@ -53,6 +53,7 @@ def host_dependent(config: Config, entry: Entry) -> bool:
     )
 
 
+@per_config
 def setting(config: Config, name: str) -> tuple[Entry | None, int | None]:
     """The entry uWSGI applies for a numeric option and its number; None when an expansion
     or host magic (``processes = %(%k + 1)``) leaves the number unknown here."""
@@ -69,6 +70,7 @@ def in_effect(config: Config, entry: Entry) -> bool:
     return option is None or not option.scalar or config.last(entry.key) is entry
 
 
+@per_config
 def may_miss_options(config: Config) -> bool:
     """Whether a file or source the config pulls in was not read: an option whose absence a
     rule relies on may be set there."""

@@ -12,8 +12,7 @@ without registering one.
 from __future__ import annotations
 
 from pytest_uwsgi_lint import catalog
-from pytest_uwsgi_lint.keys import plugin_items
-from pytest_uwsgi_lint.model import Config, canonical_name
+from pytest_uwsgi_lint.model import Config, canonical_name, per_config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.target import plugin_matches
 
@@ -40,18 +39,21 @@ def in_file_order(config: Config, entries: list[Entry]) -> list[Entry]:
     return [entry for entry in config.entries if id(entry) in wanted]
 
 
+@per_config
 def language_entries(config: Config) -> list[Entry]:
     """Options of a non-Python request plugin (``php-docroot``, ``cgi``, ``psgi``...)."""
     return [entry for entry, option in config.known() if option.plugin in LANGUAGE_PLUGINS]
 
 
+@per_config
 def other_language(config: Config) -> bool:
     """Whether a non-Python request plugin is loaded (``plugins = php``) or configured."""
-    loaded = plugin_items(config.entries)
+    loaded = config.plugins
     named = any(plugin_matches(item, plugin) for item in loaded for plugin in LANGUAGE_PLUGINS)
     return named or bool(language_entries(config))
 
 
+@per_config
 def python_loaders(config: Config) -> list[Entry]:
     """Options that load a Python application, with ``mount`` when no other language plugin
     is around to take the mountpoint."""
@@ -61,11 +63,13 @@ def python_loaders(config: Config) -> list[Entry]:
     return in_file_order(config, found)
 
 
+@per_config
 def registering_loaders(config: Config) -> list[Entry]:
     """Options whose application counts for ``need-app`` (``uwsgi_apps_cnt``)."""
     return in_file_order(config, _entries(config, (*PYTHON_LOADERS, *REGISTERING_LOADERS)))
 
 
+@per_config
 def app_entries(config: Config) -> list[Entry]:
     """Every option that makes this instance run application code, in file order."""
     return in_file_order(config, [*registering_loaders(config), *language_entries(config)])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.magic import first_file_aliases, table_for
@@ -146,7 +146,7 @@ class Loader:
         self.last_file = path
         for entry in ini.entries:
             if chain or condition:
-                entry = replace(entry, chain=chain, condition=condition)
+                entry = entry._replace(chain=chain, condition=condition)
             self._export(entry, routed=False)
 
     def _resolve(self, source: str, via: Entry) -> str | None:
@@ -257,7 +257,7 @@ class Loader:
             for item in block.items:
                 value = entry.value if item is None else entry.value.replace("%(_)", item)
                 condition = entry.condition or block.condition
-                self._export(replace(entry, value=value, condition=condition), routed=True)
+                self._export(entry._replace(value=value, condition=condition), routed=True)
         finally:
             self.logic_running = False
 
@@ -273,7 +273,7 @@ class Loader:
         elif name in _SETTERS:
             key, equal, value = entry.value.partition("=")
             if equal:
-                self._export(replace(entry, key=key, value=value), routed=True)
+                self._export(entry._replace(key=key, value=value), routed=True)
                 if name != "set":  # a placeholder only: no handler, no expansion
                     self.exported[-1].configured = True
 
@@ -336,7 +336,7 @@ class Loader:
                     for key in unresolved:
                         if key != "_":
                             self._event("placeholder-undefined", item.entry, key)
-                self.exported[index].entry = replace(item.entry, value=value)
+                self.exported[index].entry = item.entry._replace(value=value)
 
     _current: Entry | None = None
 

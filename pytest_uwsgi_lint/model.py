@@ -8,14 +8,14 @@ kept beside the converted value, so a rule can say "you wrote X, uWSGI reads Y".
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from functools import cached_property, lru_cache, wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from packaging.version import Version
 
 from pytest_uwsgi_lint import catalog
-from pytest_uwsgi_lint.keys import plugin_items
+from pytest_uwsgi_lint.keys import CustomKeys, plugin_items
 from pytest_uwsgi_lint.reader import Entry, IniFile
 from pytest_uwsgi_lint.target import Presence, Target
 from pytest_uwsgi_lint.values import atoi, uwsgi_true
@@ -46,6 +46,7 @@ class Config:
         #: How uWSGI is run: ``plain``, ``systemd``, ``container`` or ``emperor-vassal``;
         #: some rules' right answer depends on it (SIGTERM, daemonize, /tmp, vacuum).
         self.deployment = deployment
+        self._views: dict[tuple[Hashable, ...], Any] = {}
 
     @property
     def files(self) -> list[IniFile]:
@@ -72,7 +73,7 @@ class Config:
 
     def all(self, name: str) -> list[Entry]:
         """Every occurrence of ``name`` or one of its aliases, in order."""
-        return self._by_name.get(canonical_name(name), [])
+        return self._by_name.get(_canonical_names().get(name, name), [])
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and bool(self.all(name))
@@ -100,13 +101,23 @@ class Config:
 
     @cached_property
     def _known(self) -> list[tuple[Entry, catalog.Option]]:
-        plugins = plugin_items(self.entries)
+        plugins = self.plugins
         accepted: dict[str, catalog.Option | None] = {}
         for key in {entry.key for entry in self.entries}:
             status = self.target.status(key, plugins)
             accepted[key] = status.option if status.presence is Presence.OPTION else None
         pairs = ((entry, accepted[entry.key]) for entry in self.entries)
         return [(entry, option) for entry, option in pairs if option is not None]
+
+    @cached_property
+    def plugins(self) -> frozenset[str]:
+        """The plugins the config loads (``plugins = python3,http``), as written."""
+        return plugin_items(self.entries)
+
+    @cached_property
+    def custom_keys(self) -> CustomKeys:
+        """The placeholders and declared options: names that are no option on purpose."""
+        return CustomKeys.of(self.entries)
 
     @cached_property
     def master_process(self) -> MasterProcess:
@@ -116,11 +127,34 @@ class Config:
         return MasterProcess.from_config(self)
 
 
-@lru_cache(maxsize=4096)  # rules ask for the same few names hundreds of times per file
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def per_config(compute: View) -> View:
+    """Compute ``compute(config, *args)`` once per config: many rules read the same derived
+    views (the listeners, the apps, a numeric setting), and the model never changes once
+    loaded."""
+
+    @wraps(compute)
+    def cached(config: Config, *args: Hashable) -> Any:
+        key = (compute, *args)
+        try:
+            return config._views[key]
+        except KeyError:
+            value = config._views[key] = compute(config, *args)
+            return value
+
+    return cast(View, cached)
+
+
 def canonical_name(key: str) -> str:
     """The alias group's stable name, or the key itself when it is not an option."""
-    option = catalog.lookup(key)
-    return key if option is None else option.canonical
+    return _canonical_names().get(key, key)
 
 
-__all__ = ["Config", "canonical_name"]
+@lru_cache(maxsize=1)  # rules ask for the same few names hundreds of times per file
+def _canonical_names() -> dict[str, str]:
+    return {name: option.canonical for name, option in catalog.options().items()}
+
+
+__all__ = ["Config", "canonical_name", "per_config"]

@@ -13,6 +13,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from pytest_uwsgi_lint.magic import MagicEvent, substitute
 
@@ -41,13 +42,14 @@ class LineKind(enum.Enum):
     OPTION = "option"
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line as uWSGI classified it, after the magic pass.
 
     ``line``/``end_line`` are 1-based source lines (they differ when a ``%`` swallowed a
     newline); ``column`` is where the content starts; ``text`` is the stripped line;
-    ``section`` is the section it belongs to (for a header: the name it opens).
+    ``section`` is the section it belongs to (for a header: the name it opens). Lines and
+    entries are named tuples: a file has as many of them as lines, and tuples are built
+    several times faster than frozen dataclasses.
     """
 
     kind: LineKind
@@ -60,8 +62,7 @@ class Line:
     value: str = ""
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One option of the asked section, in file order, as uWSGI exports it.
 
     The loader fills the last two: ``chain`` names the ``file:line`` include lines that led

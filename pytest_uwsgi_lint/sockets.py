@@ -25,7 +25,7 @@ import socket
 from dataclasses import dataclass
 
 from pytest_uwsgi_lint.kvlist import parse_kvlist
-from pytest_uwsgi_lint.model import Config, canonical_name
+from pytest_uwsgi_lint.model import Config, canonical_name, per_config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.values import atoi, has_expansion
 
@@ -228,6 +228,7 @@ def _address_text(name: str, value: str) -> str:
     return value
 
 
+@per_config
 def default_protocol(config: Config) -> str:
     """What ``socket`` speaks: ``protocol``/``socket-protocol`` when set for certain, else
     ``uwsgi``; ``""`` when a conditional or unexpanded value leaves it unknown."""
@@ -241,6 +242,7 @@ def default_protocol(config: Config) -> str:
     return chosen.value
 
 
+@per_config
 def listeners(config: Config) -> list[Listener]:
     """Every listening option of the instance, in the order uWSGI applies them."""
     abstract_mode = config.flag("abstract-socket")
@@ -271,6 +273,7 @@ def listeners(config: Config) -> list[Listener]:
     return found
 
 
+@per_config
 def unix_paths(config: Config) -> list[Listener]:
     """Listeners bound on a UNIX or abstract name by this instance (not ``=N`` references)."""
     return [item for item in listeners(config) if item.address.is_unix]

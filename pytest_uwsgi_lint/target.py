@@ -18,11 +18,15 @@ from functools import cache, cached_property
 
 from packaging.version import Version
 
-from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint import catalog, suggest
 from pytest_uwsgi_lint.binary import Build
 
 _PLUGIN_FILE = re.compile(r"_plugin\.so$")
 _VERSION_SUFFIX = re.compile(r"[0-9._]+$")
+# Rules ask about the same few names for every file of a run, so a target remembers its
+# answers (the catalog and a probed build never change during a run); a bound keeps a file of
+# a million made-up keys from growing the memory of the whole run.
+_REMEMBERED = 1 << 16
 
 
 class Presence(enum.Enum):
@@ -107,7 +111,11 @@ class Target:
         return self.build.options if self.build is not None else _table_names(self.table)
 
     def has(self, name: str) -> bool:
-        return name in self.names()
+        return name in self._names
+
+    @cached_property
+    def _names(self) -> frozenset[str]:
+        return self.names()
 
     @cached_property
     def shortcuts(self) -> dict[str, list[str]]:
@@ -121,11 +129,54 @@ class Target:
 
     def option(self, name: str) -> catalog.Option | None:
         """The catalog record of ``name`` as the target's version declares it."""
-        return catalog.lookup(name, self.version)
+        try:
+            return self._options[name]
+        except KeyError:
+            found = catalog.lookup(name, self.version)
+            if len(self._options) < _REMEMBERED:
+                self._options[name] = found
+            return found
+
+    def suggestions(self, name: str) -> list[str]:
+        """The target's options ``name`` was probably meant to be, best first (see
+        :func:`suggest.suggestions`); a typo tends to recur across a project's files."""
+        found = self._suggestions.get(name)
+        if found is None:
+            found = suggest.suggestions(name, self.has, self._names)
+            if len(self._suggestions) < _REMEMBERED:
+                self._suggestions[name] = found
+        return list(found)
+
+    @cached_property
+    def _suggestions(self) -> dict[str, list[str]]:
+        return {}
+
+    @cached_property
+    def _options(self) -> dict[str, catalog.Option | None]:
+        return {}
+
+    @cached_property
+    def _statuses(self) -> dict[str, Status]:
+        return {}
 
     def status(self, name: str, plugins: Collection[str] = ()) -> Status:
         """What ``name`` is to the target; ``plugins`` are the ``plugins``/``need-plugin``
         items of the config, which add their options to a probed build at start-up."""
+        known = self._statuses.get(name)
+        if known is None:
+            known = self._status(name)
+            if len(self._statuses) < _REMEMBERED:
+                self._statuses[name] = known
+        if known.presence is Presence.NOT_BUILT and plugins:
+            option = known.option
+            if option is not None and option.plugin and any(
+                plugin_matches(p, option.plugin) for p in plugins
+            ):
+                return Status(Presence.OPTION, option)
+        return known
+
+    def _status(self, name: str) -> Status:
+        """What ``name`` is to the target when the config loads no plugin."""
         option = self.option(name)
         if self.has(name):
             return Status(Presence.OPTION, option)
@@ -134,8 +185,6 @@ class Target:
             return Status(Presence.OTHER_VERSION, runs=runs) if runs else Status(Presence.UNKNOWN)
         if not option.present_in(self.table):
             return Status(Presence.OTHER_VERSION, option, option.releases)
-        if option.plugin and any(plugin_matches(p, option.plugin) for p in plugins):
-            return Status(Presence.OPTION, option)
         clause = provider(option).format(target=self.label)
         return Status(Presence.NOT_BUILT, option, option.releases, clause)
 

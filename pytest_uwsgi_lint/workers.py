@@ -5,12 +5,13 @@ keeps, and uWSGI stops at the first combination it rejects."""
 from __future__ import annotations
 
 from pytest_uwsgi_lint.applied import may_miss_options, setting
-from pytest_uwsgi_lint.model import Config
+from pytest_uwsgi_lint.model import Config, per_config
 from pytest_uwsgi_lint.reader import Entry
 
 DEFAULT_PROCESSES = 1
 
 
+@per_config
 def worker_count(config: Config) -> tuple[int | None, str]:
     """The ``processes`` uWSGI applies and how a message names it; None when an expansion,
     or a file that was not read, hides it."""
@@ -22,6 +23,7 @@ def worker_count(config: Config) -> tuple[int | None, str]:
     return count, f"`{entry.key} = {entry.value}` (line {entry.line})"
 
 
+@per_config
 def fatal_cheaper(config: Config) -> Entry | None:
     """The ``cheaper`` entry when it is not below ``processes``: uWSGI exits right there."""
     entry, cheaper = setting(config, "cheaper")

@@ -8,7 +8,6 @@ from packaging.version import Version
 
 from pytest_uwsgi_lint.applied import hit
 from pytest_uwsgi_lint.findings import Hit, Severity
-from pytest_uwsgi_lint.keys import plugin_items
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.target import plugin_matches
@@ -74,7 +73,7 @@ def check(config: Config) -> Iterable[Hit]:
     name = entry.value
     known = [*BUILT_IN, *(["spare2"] if config.version >= SPARE2_FROM else [])]
     plugin = PLUGIN_ALGORITHMS.get(name)
-    loaded = plugin_items(config.entries)
+    loaded = config.plugins
     if name in known or (plugin is not None and any(plugin_matches(p, plugin) for p in loaded)):
         return
     why = (f"it comes from the `{plugin}` plugin, which is not loaded" if plugin is not None

@@ -9,12 +9,10 @@ from packaging.version import Version
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.keys import (
-    CustomKeys,
     also_on,
     consequence,
     exported_by,
     first_uses,
-    plugin_items,
 )
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -77,8 +75,8 @@ def check(config: Config) -> Iterable[Hit]:
     ```
     """
     target = config.target
-    custom = CustomKeys.of(config.entries)
-    plugins = plugin_items(config.entries)
+    custom = config.custom_keys
+    plugins = config.plugins
     strict = config.flag("strict")
     candidates = (e for e in config.entries
                   if not exported_by(e) and not custom.is_placeholder(e.key))

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.applied import header_hit, hit, may_miss_options
 from pytest_uwsgi_lint.findings import Hit, Severity
-from pytest_uwsgi_lint.keys import CustomKeys
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
@@ -17,7 +16,7 @@ SHOWN = 3
 def _fix(config: Config) -> str:
     """``strict = true``, and first a ``set-placeholder`` for each plain-key placeholder,
     which strict mode would otherwise reject."""
-    custom = CustomKeys.of(config.entries)
+    custom = config.custom_keys
     plain = sorted({e.key for e in config.entries
                     if catalog.lookup(e.key) is None and custom.is_placeholder(e.key)})
     if not plain:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint.findings import Hit, Severity
-from pytest_uwsgi_lint.keys import PLACEHOLDER_SETTERS, CustomKeys, exported_by, plugin_items
+from pytest_uwsgi_lint.keys import PLACEHOLDER_SETTERS, exported_by
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.target import Presence
@@ -47,8 +47,8 @@ def check(config: Config) -> Iterable[Hit]:
     if not config.flag("strict"):
         return
     target = config.target
-    custom = CustomKeys.of(config.entries)
-    plugins = plugin_items(config.entries)
+    custom = config.custom_keys
+    plugins = config.plugins
     for entry in config.entries:
         setter = exported_by(entry)
         if setter in PLACEHOLDER_SETTERS or entry.key in custom.declared:

@@ -7,17 +7,15 @@ from collections.abc import Iterable
 from pytest_uwsgi_lint.edits import rename_key
 from pytest_uwsgi_lint.findings import Edit, Hit, Severity
 from pytest_uwsgi_lint.keys import (
-    CustomKeys,
     also_on,
     consequence,
     exported_by,
     first_uses,
-    plugin_items,
 )
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.registry import rule
-from pytest_uwsgi_lint.suggest import normalise, shortcut, split_key, suggestions
+from pytest_uwsgi_lint.suggest import normalise, shortcut, split_key
 from pytest_uwsgi_lint.target import Presence, Target
 
 
@@ -55,8 +53,8 @@ def check(config: Config) -> Iterable[Hit]:
     ```
     """
     target = config.target
-    custom = CustomKeys.of(config.entries)
-    plugins = plugin_items(config.entries)
+    custom = config.custom_keys
+    plugins = config.plugins
     strict = config.flag("strict")
     severity = Severity.ERROR if strict else None
     candidates = (e for e in config.entries if not exported_by(e) and not custom.accepted(e.key))
@@ -100,7 +98,7 @@ def _advice(entry: Entry, target: Target, strict: bool) -> tuple[str, str]:
         names = " or ".join(f"`{n}`" for n in letters)
         return (f"; `{key}` is the command-line shortcut of {names}, and a config file "
                 "takes only long names", f"write `{letters[0]} = {entry.value}`")
-    found = suggestions(key, target.has, target.names())
+    found = target.suggestions(key)
     if found:
         return f"; did you mean {' or '.join(f'`{s}`' for s in found)}?", (
             f"rename it to `{found[0]}`")
