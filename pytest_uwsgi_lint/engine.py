@@ -159,10 +159,11 @@ def lint_config(config: Config, settings: Settings) -> list[Finding]:
     ini = config.source
     raw: list[Finding] = []
     for rule in settings.rules:
-        if rule.name == UNUSED_SUPPRESSION:
+        if rule.name == UNUSED_SUPPRESSION or (rule.needs and not config.sets_any(rule.needs)):
             continue
         try:
-            raw.extend(_finding(rule, hit, ini.path) for hit in rule.check(config))
+            for hit in rule.check(config):
+                raw.append(_finding(rule, hit, ini.path))
         except Exception:  # a bug in a rule must not stop the run
             detail = traceback.format_exc(limit=-1).strip().splitlines()[-1]
             raw.append(

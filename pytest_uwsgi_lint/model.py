@@ -75,6 +75,10 @@ class Config:
         """Every occurrence of ``name`` or one of its aliases, in order."""
         return self._by_name.get(_canonical_names().get(name, name), [])
 
+    def sets_any(self, canonical: frozenset[str]) -> bool:
+        """Whether some entry sets one of the options named by their canonical names."""
+        return not self._by_name.keys().isdisjoint(canonical)
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and bool(self.all(name))
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
+from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit, Severity
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ class Rule:
     doc: str
     #: A CVSS-like score (0.1-10.0) for security rules; SARIF consumers rank alerts by it.
     security_severity: float | None = None
+    #: Options (any alias) of which a config must set one for the rule to have anything to
+    #: say; the engine skips the rule for other configs. Empty: the rule always runs.
+    needs: frozenset[str] = frozenset()
 
     def sections(self) -> dict[str, str]:
         """The docstring's ``## Heading`` sections, by heading."""
@@ -81,8 +85,11 @@ def rule(
     severity: Severity,
     tags: Sequence[str] = (),
     security_severity: float | None = None,
+    needs: Sequence[str] = (),
 ) -> Callable[[Check], Check]:
-    """Register ``check`` as rule ``code``/``name``; its docstring is the rule's docs."""
+    """Register ``check`` as rule ``code``/``name``; its docstring is the rule's docs.
+    ``needs`` names the options without which the rule cannot find anything (a cron rule
+    needs a cron option): most configs then skip it, and lint runs faster."""
     if not _CODE.match(code) or not _NAME.match(name):
         raise ValueError(f"bad rule identity {code} {name}")
 
@@ -94,7 +101,13 @@ def rule(
         for other in _REGISTRY.values():
             if other.code == code and other.name != name:
                 raise ValueError(f"{code} is used by {other.name} and {name}")
-        _REGISTRY[name] = Rule(code, name, severity, tuple(tags), check, doc, security_severity)
+        options = {n: catalog.lookup(n) for n in needs}
+        unknown = [n for n, option in options.items() if option is None]
+        if unknown:
+            raise ValueError(f"{name}: needs names no option: {', '.join(unknown)}")
+        canonical = frozenset(o.canonical for o in options.values() if o is not None)
+        _REGISTRY[name] = Rule(code, name, severity, tuple(tags), check, doc, security_severity,
+                               canonical)
         return check
 
     return register
