@@ -22,7 +22,7 @@ from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.magic import first_file_aliases, table_for
 from pytest_uwsgi_lint.placeholders import ExpansionLoop, apply_pass, manage_placeholder
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, Entry, IniFile, read_ini
-from pytest_uwsgi_lint.sources import UnreadableSource, read_source
+from pytest_uwsgi_lint.sources import UnreadableSource, read_source, real_path
 from pytest_uwsgi_lint.values import atoi
 
 MAX_DEPTH = 32
@@ -112,7 +112,7 @@ class Loader:
     def load_top(self, data: bytes, path: str, section: str) -> Loaded:
         """Load the top-level config (already read) and everything it pulls in."""
         self.top = (path, section)
-        self.stack.append(_Frame((os.path.realpath(path), section), ()))
+        self.stack.append(_Frame((real_path(path), section), ()))
         self._parse(data, path, section, chain=())
         self.stack.pop()
         if self.block is not None:
@@ -209,7 +209,7 @@ class Loader:
         self._load_file(path, section, via)
 
     def _load_file(self, path: str, section: str, via: Entry) -> None:
-        key = (os.path.realpath(path), section)
+        key = (real_path(path), section)
         chain = (*via.chain, f"{via.path}:{via.line}")
         if any(frame.key == key for frame in self.stack):
             self._event("include-cycle", via, path)

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pytest_uwsgi_lint.sources import real_path
+
 _PERCENT_PAIR = re.compile(rb"%(.?)", re.DOTALL)
 
 
@@ -100,7 +102,7 @@ def file_table(path: str, section: str) -> dict[bytes, bytes]:
     if os.path.islink(path):
         full = given if given.startswith(b"/") else os.fsencode(os.getcwd()) + b"/" + given
     else:
-        full = os.fsencode(os.path.realpath(path))
+        full = os.fsencode(real_path(path))
     directory, _, name = full.rpartition(b"/")
     table[b"p"] = full
     table[b"s"] = name

@@ -55,9 +55,14 @@ class Config:
 
     def events(self, kind: str) -> list[LoadEvent]:
         """What the loader met of one kind (an include not found, a logic block left open...)."""
-        if self.loaded is None:
-            return []
-        return [event for event in self.loaded.events if event.kind == kind]
+        return list(self._events_by_kind.get(kind, ()))
+
+    @cached_property
+    def _events_by_kind(self) -> dict[str, list[LoadEvent]]:
+        grouped: dict[str, list[LoadEvent]] = {}
+        for event in self.loaded.events if self.loaded is not None else ():
+            grouped.setdefault(event.kind, []).append(event)
+        return grouped
 
     @property
     def path(self) -> str:
