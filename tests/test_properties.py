@@ -1,10 +1,14 @@
 """Property-based tests: whatever bytes it is given, the linter never raises, never reports an
-internal error, and says the same thing every time."""
+internal error, and says the same thing every time, in a parallel run as in a serial one."""
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -107,3 +111,41 @@ def test_the_cli_never_exits_with_an_internal_error(
         assert run(["--format", output, str(target)]) != EXIT_INTERNAL
         captured = capsys.readouterr()
         assert "Traceback" not in captured.err
+
+
+def _outcomes(directory: Path, *extra: str) -> dict[str, tuple[str, str]]:
+    """Each item's outcome and failure text, from pytest's JUnit report of a run on
+    ``directory`` with only this plugin (and xdist when asked) loaded."""
+    report = directory.parent / f"{directory.name}-{len(extra)}.xml"
+    command = [sys.executable, "-m", "pytest", "-p", "pytest_uwsgi_lint.plugin", *extra,
+               "--uwsgi-lint", "-p", "no:cacheprovider", "-q", f"--junitxml={report}",
+               "--rootdir", str(directory), "-c", str(directory / "pytest.ini"), str(directory)]
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]
+    found: dict[str, tuple[str, str]] = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        failure = case.find("failure")
+        key = f"{case.get('classname')}::{case.get('name')}"
+        found[key] = ("passed", "") if failure is None else ("failed", failure.text or "")
+    return found
+
+
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_a_parallel_run_finds_what_a_serial_run_finds(
+    seed: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    pytest.importorskip("xdist")
+    directory = tmp_path_factory.mktemp("mutants")
+    (directory / "pytest.ini").write_text("[pytest]\n")
+    rng = random.Random(seed)
+    for index, path in enumerate(rng.sample(CORPUS, 24)):
+        (directory / f"config{index}.ini").write_bytes(_mutate(path.read_bytes(), rng))
+    serial = _outcomes(directory)
+    assert len(serial) >= 20  # a mutation may break a header: most files stay configs
+    assert _outcomes(directory, "-p", "xdist.plugin", "-n", "2") == serial
