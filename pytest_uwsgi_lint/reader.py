@@ -172,29 +172,31 @@ def read_ini(
     current = ""
     substituted = text is not data  # else each line is its own source line
     lines, entries = result.lines, result.entries
+    option, header, comment, blank = (
+        LineKind.OPTION, LineKind.HEADER, LineKind.COMMENT, LineKind.BLANK)
     for raw, (first, last) in zip(raw_lines, spans):
         written = raw
         if b"\0" in raw:
             result.nul_lines.append(first)
             raw = raw.split(b"\0", 1)[0]
         stripped = raw.strip(_BLANKS)
-        column = len(raw) - len(raw.lstrip(_BLANKS)) + 1
         if not stripped:
-            lines.append(Line(LineKind.BLANK, first, last, column, "", current))
+            column = len(raw) - len(raw.lstrip(_BLANKS)) + 1
+            lines.append(Line(blank, first, last, column, "", current))
             continue
-        first_byte = stripped[:1]
-        if first_byte == b"[":
-            current = decode(stripped[1:-1])
-            kind = LineKind.HEADER
-        elif first_byte in (b";", b"#"):
-            kind = LineKind.COMMENT
+        column = raw.index(stripped[0]) + 1
+        first_byte = stripped[0]
+        if first_byte == 0x5B:  # [
+            current = stripped[1:-1].decode("utf-8", "surrogateescape")
+            kind = header
+        elif first_byte == 0x3B or first_byte == 0x23:  # ; #
+            kind = comment
         else:
             key_raw, _, value_raw = stripped.partition(b"=")
-            key = decode(key_raw.rstrip(_BLANKS))
-            value = decode(value_raw.strip(_BLANKS))
-            lines.append(
-                Line(LineKind.OPTION, first, last, column, decode(stripped), current, key, value)
-            )
+            key = key_raw.rstrip(_BLANKS).decode("utf-8", "surrogateescape")
+            value = value_raw.strip(_BLANKS).decode("utf-8", "surrogateescape")
+            text = stripped.decode("utf-8", "surrogateescape")
+            lines.append(Line(option, first, last, column, text, current, key, value))
             if current == asked:
                 source = result.source_lines(first, last) if substituted else written
                 entries.append(Entry(key, value, path, first, last, column, source))
