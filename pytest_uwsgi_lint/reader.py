@@ -195,8 +195,8 @@ def read_ini(
             key_raw, _, value_raw = stripped.partition(b"=")
             key = key_raw.rstrip(_BLANKS).decode("utf-8", "surrogateescape")
             value = value_raw.strip(_BLANKS).decode("utf-8", "surrogateescape")
-            text = stripped.decode("utf-8", "surrogateescape")
-            lines.append(Line(option, first, last, column, text, current, key, value))
+            shown = stripped.decode("utf-8", "surrogateescape")
+            lines.append(Line(option, first, last, column, shown, current, key, value))
             if current == asked:
                 source = result.source_lines(first, last) if substituted else written
                 entries.append(Entry(key, value, path, first, last, column, source))
