@@ -74,6 +74,8 @@ ROUTERS: dict[str, str] = {
 #: Stats servers by canonical option name (the router ones are aliased to ``*-ss``).
 STATS_SERVERS = ("stats", "emperor-stats", "http-ss", "fastrouter-ss", "rawrouter-ss",
                  "sslrouter-ss", "forkptyrouter-ss", "tuntap-router-stats")
+#: Every option :func:`listeners` reads: without one of them a config listens nowhere.
+LISTENING = (*WORKER_SOCKETS, *SHARED_SOCKETS, *ROUTERS, *STATS_SERVERS)
 #: Options whose value is ``address,cert,key[,...]``.
 _WITH_CERT = frozenset({"ssl-socket", "https-socket", "https", "sslrouter"})
 #: Options whose value is a key list holding ``addr=``.
@@ -346,6 +348,7 @@ def _umask_value(text: str) -> int:
 
 __all__ = [
     "ANY",
+    "LISTENING",
     "LOCAL",
     "LOOPBACK",
     "NAMED",

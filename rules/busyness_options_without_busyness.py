@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.applied import hit
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
@@ -14,7 +15,8 @@ PLUGIN = "cheaper_busyness"
 ALGORITHM = "busyness"
 
 
-@rule("UWA022", "busyness-options-without-busyness", Severity.WARNING, tags=("correctness",))
+@rule("UWA022", "busyness-options-without-busyness", Severity.WARNING, tags=("correctness",),
+      needs=[name for name, o in catalog.options().items() if o.plugin == PLUGIN])
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -14,7 +14,7 @@ SEGFAULT_FIXED_IN = "2.0.27"
 
 
 @rule("UWM005", "catch-exceptions-enabled", Severity.WARNING, tags=("master", "security"),
-      security_severity=5.3)
+      security_severity=5.3, needs=("catch-exceptions",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

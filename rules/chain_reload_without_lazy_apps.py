@@ -15,7 +15,7 @@ LAZY = ("lazy-apps", "lazy")
 
 
 @rule("UWA018", "chain-reload-without-lazy-apps", Severity.WARNING,
-      tags=("availability", "correctness"))
+      tags=("availability", "correctness"), needs=TRIGGERS)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -21,7 +21,8 @@ SPARE2_FROM = Version("2.1.dev0")
 PLUGIN_ALGORITHMS = {"backlog2": "cheaper_backlog2"}
 
 
-@rule("UWA020", "cheaper-algo-unknown", Severity.WARNING, tags=("correctness", "version"))
+@rule("UWA020", "cheaper-algo-unknown", Severity.WARNING, tags=("correctness", "version"),
+      needs=("cheaper-algo",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -14,7 +14,8 @@ from pytest_uwsgi_lint.sockets import listeners
 QUEUE_ALGORITHM = "backlog"
 
 
-@rule("UWA021", "cheaper-backlog-on-unix-socket", Severity.WARNING, tags=("correctness",))
+@rule("UWA021", "cheaper-backlog-on-unix-socket", Severity.WARNING, tags=("correctness",),
+      needs=("cheaper-algo",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

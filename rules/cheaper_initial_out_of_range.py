@@ -11,7 +11,8 @@ from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.workers import fatal_cheaper, worker_count
 
 
-@rule("UWA011", "cheaper-initial-out-of-range", Severity.WARNING, tags=("availability", "startup"))
+@rule("UWA011", "cheaper-initial-out-of-range", Severity.WARNING, tags=("availability", "startup"),
+      needs=("cheaper-initial",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -11,7 +11,8 @@ from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.workers import fatal_cheaper, worker_count
 
 
-@rule("UWA010", "cheaper-not-below-processes", Severity.ERROR, tags=("availability", "startup"))
+@rule("UWA010", "cheaper-not-below-processes", Severity.ERROR, tags=("availability", "startup"),
+      needs=("cheaper",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -19,7 +19,8 @@ def _memory_tracked(config: Config) -> bool:
         MEMORY_FLAG in option.flags for _, option in config.known())
 
 
-@rule("UWA012", "cheaper-rss-limits-invalid", Severity.ERROR, tags=("availability", "startup"))
+@rule("UWA012", "cheaper-rss-limits-invalid", Severity.ERROR, tags=("availability", "startup"),
+      needs=("cheaper-rss-limit-soft", "cheaper-rss-limit-hard"))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

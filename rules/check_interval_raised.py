@@ -12,7 +12,8 @@ from pytest_uwsgi_lint.values import atoi, has_expansion
 DEFAULT_SECONDS = 1
 
 
-@rule("UWM004", "check-interval-raised", Severity.WARNING, tags=("master", "availability"))
+@rule("UWM004", "check-interval-raised", Severity.WARNING, tags=("master", "availability"),
+      needs=("check-interval",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

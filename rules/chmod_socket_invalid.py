@@ -11,7 +11,8 @@ from pytest_uwsgi_lint.sockets import chmod_value_valid
 from pytest_uwsgi_lint.values import has_expansion
 
 
-@rule("UWC010", "chmod-socket-invalid", Severity.ERROR, tags=("correctness",))
+@rule("UWC010", "chmod-socket-invalid", Severity.ERROR, tags=("correctness",),
+      needs=("chmod-socket",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -9,7 +9,8 @@ from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
 
-@rule("UWM026", "control-daemon-pidfile", Severity.WARNING, tags=("availability",))
+@rule("UWM026", "control-daemon-pidfile", Severity.WARNING, tags=("availability",),
+      needs=("attach-daemon2",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

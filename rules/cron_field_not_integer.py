@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.cron import TIME_FIELDS, CronField, CronTask
+from pytest_uwsgi_lint.cron import CRON_OPTIONS, TIME_FIELDS, CronField, CronTask
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.kvlist import reads_as_written
 from pytest_uwsgi_lint.model import Config
@@ -15,7 +15,7 @@ from pytest_uwsgi_lint.values import uwsgi_true
 _STEP = re.compile(r"\*/([0-9]+)")
 
 
-@rule("UWM031", "cron-field-not-integer", Severity.ERROR, tags=("correctness",))
+@rule("UWM031", "cron-field-not-integer", Severity.ERROR, tags=("correctness",), needs=CRON_OPTIONS)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

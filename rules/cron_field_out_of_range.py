@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.cron import CronTask
+from pytest_uwsgi_lint.cron import CRON_OPTIONS, CronTask
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -17,7 +17,8 @@ _ONLY_ZERO = {"minute": "once an hour, at minute 0", "hour": "once a day, at hou
 _SHORT_MONTHS = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
 
 
-@rule("UWM032", "cron-field-out-of-range", Severity.ERROR, tags=("correctness",))
+@rule("UWM032", "cron-field-out-of-range", Severity.ERROR, tags=("correctness",),
+      needs=CRON_OPTIONS)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

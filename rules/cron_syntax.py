@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.cron import INVALID_SYNTAX, CronTask, scan_five
+from pytest_uwsgi_lint.cron import CRON_OPTIONS, INVALID_SYNTAX, CronTask, scan_five
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -13,7 +13,7 @@ from pytest_uwsgi_lint.registry import rule
 _TOKEN = re.compile(r"[^ \t\n\v\f\r]*")
 
 
-@rule("UWM030", "cron-syntax", Severity.ERROR, tags=("correctness",))
+@rule("UWM030", "cron-syntax", Severity.ERROR, tags=("correctness",), needs=CRON_OPTIONS)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

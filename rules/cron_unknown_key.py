@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.cron import CRON2_KEYS, TIME_FIELDS
+from pytest_uwsgi_lint.cron import CRON2_KEYS, CRON_OPTIONS, TIME_FIELDS
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.kvlist import KvItem, closest
 from pytest_uwsgi_lint.model import Config
@@ -20,7 +20,7 @@ _SYNONYMS = {
 }
 
 
-@rule("UWM033", "cron-unknown-key", Severity.WARNING, tags=("correctness",))
+@rule("UWM033", "cron-unknown-key", Severity.WARNING, tags=("correctness",), needs=CRON_OPTIONS)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

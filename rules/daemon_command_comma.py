@@ -9,7 +9,8 @@ from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
 
-@rule("UWM025", "daemon-command-comma", Severity.ERROR, tags=("correctness",))
+@rule("UWM025", "daemon-command-comma", Severity.ERROR, tags=("correctness",),
+      needs=("attach-daemon2",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

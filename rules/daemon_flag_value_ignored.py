@@ -20,7 +20,8 @@ _EFFECT = {
 }
 
 
-@rule("UWM022", "daemon-flag-value-ignored", Severity.ERROR, tags=("correctness",))
+@rule("UWM022", "daemon-flag-value-ignored", Severity.ERROR, tags=("correctness",),
+      needs=("attach-daemon2",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

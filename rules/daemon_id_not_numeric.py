@@ -17,7 +17,8 @@ _LINUX_SIGNALS = {"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 
                   "CONT": 18, "STOP": 19, "WINCH": 28}
 
 
-@rule("UWM021", "daemon-id-not-numeric", Severity.WARNING, tags=("correctness",))
+@rule("UWM021", "daemon-id-not-numeric", Severity.WARNING, tags=("correctness",),
+      needs=("attach-daemon2",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

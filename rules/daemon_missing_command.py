@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_uwsgi_lint.daemons import LEGACY_OPTIONS
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -15,7 +16,8 @@ _FIX = {
 }
 
 
-@rule("UWM024", "daemon-missing-command", Severity.ERROR, tags=("availability",))
+@rule("UWM024", "daemon-missing-command", Severity.ERROR, tags=("availability",),
+      needs=(*LEGACY_OPTIONS, "attach-daemon2"))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -11,7 +11,8 @@ from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
 
-@rule("UWM020", "daemon-needs-root", Severity.ERROR, tags=("availability",))
+@rule("UWM020", "daemon-needs-root", Severity.ERROR, tags=("availability",),
+      needs=("attach-daemon2",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

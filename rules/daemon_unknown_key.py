@@ -19,7 +19,8 @@ from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import has_expansion
 
 
-@rule("UWM023", "daemon-unknown-key", Severity.WARNING, tags=("correctness",))
+@rule("UWM023", "daemon-unknown-key", Severity.WARNING, tags=("correctness",),
+      needs=("attach-daemon2",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

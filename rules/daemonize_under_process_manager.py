@@ -20,7 +20,8 @@ OUTCOMES = {
 }
 
 
-@rule("UWA024", "daemonize-under-process-manager", Severity.WARNING, tags=("availability",))
+@rule("UWA024", "daemonize-under-process-manager", Severity.WARNING, tags=("availability",),
+      needs=OPTIONS)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

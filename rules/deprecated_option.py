@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
+from pytest_uwsgi_lint.target import Target
 
 #: Why uWSGI dropped what an option did, in our words (for `die-on-term`, 2.1 passes a flag's
 #: address as the warning's text, which prints as nothing).
@@ -16,6 +18,10 @@ REASONS = {
     "fastrouter-subscription-slot": "the subscription system no longer uses slots",
     "rawrouter-subscription-slot": "the subscription system no longer uses slots",
 }
+
+
+def _deprecated(option: catalog.Option, target: Target) -> bool:
+    return option.deprecated_at(target.table)
 
 
 @rule("UWV003", "deprecated-option", Severity.INFO, tags=("version",))
@@ -45,7 +51,10 @@ def check(config: Config) -> Iterable[Hit]:
     ```
     """
     target = config.target
+    deprecated = target.names_with(_deprecated)
     for entry in config.entries:
+        if entry.key not in deprecated:
+            continue
         option = target.option(entry.key)
         if option is None or not target.has(entry.key) or not option.deprecated_at(target.table):
             continue

@@ -11,7 +11,8 @@ from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import atoi, has_expansion, uwsgi_true
 
 
-@rule("UWM008", "die-on-idle-without-idle", Severity.WARNING, tags=("master", "correctness"))
+@rule("UWM008", "die-on-idle-without-idle", Severity.WARNING, tags=("master", "correctness"),
+      needs=("die-on-idle",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -15,7 +15,7 @@ ERRORS = "log-5xx"
 
 
 @rule("UWA028", "disable-logging-without-error-logging", Severity.INFO,
-      tags=("availability", "observability"))
+      tags=("availability", "observability"), needs=("disable-logging",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

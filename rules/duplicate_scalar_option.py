@@ -10,6 +10,7 @@ from pytest_uwsgi_lint.integers import Reading, read
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.registry import rule
+from pytest_uwsgi_lint.target import Target
 from pytest_uwsgi_lint.values import uwsgi_true
 
 
@@ -20,6 +21,10 @@ def meaning(option: catalog.Option, value: str) -> object:
     if option.kind in ("int", "uint", "megabytes"):
         return read(option.handler, value)
     return value
+
+
+def _scalar(option: catalog.Option, target: Target) -> bool:
+    return option.scalar
 
 
 def _where(entry: Entry, other: Entry) -> str:
@@ -59,8 +64,11 @@ def check(config: Config) -> Iterable[Hit]:
     ```
     """
     target = config.target
+    scalars = target.names_with(_scalar)
     groups: dict[str, list[tuple[Entry, catalog.Option]]] = {}
     for entry in config.entries:
+        if entry.key not in scalars:
+            continue
         option = target.option(entry.key)
         if option is None or not option.scalar or entry.condition or not target.has(entry.key):
             continue

@@ -12,7 +12,7 @@ from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import uwsgi_true
 
 
-@rule("UWA025", "emperor-with-master", Severity.INFO, tags=("availability",))
+@rule("UWA025", "emperor-with-master", Severity.INFO, tags=("availability",), needs=("emperor",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from packaging.version import Version
 
 from pytest_uwsgi_lint.applied import hit, may_miss_options
-from pytest_uwsgi_lint.apps import first_certain, python_loaders
+from pytest_uwsgi_lint.apps import PYTHON_LOADERS, first_certain, python_loaders
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -23,7 +23,8 @@ def _threads_implied(config: Config) -> bool:
     return any(THREADS_FLAG in option.flags for _, option in config.known())
 
 
-@rule("UWP001", "enable-threads-missing", Severity.WARNING, tags=("python", "correctness"))
+@rule("UWP001", "enable-threads-missing", Severity.WARNING, tags=("python", "correctness"),
+      needs=(*PYTHON_LOADERS, "mount"))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

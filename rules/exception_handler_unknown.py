@@ -19,7 +19,8 @@ def _loads_plugin(config: Config, plugin: str) -> bool:
     return any(plugin in e.value for name in PLUGIN_OPTIONS for e in config.all(name))
 
 
-@rule("UWM010", "exception-handler-unknown", Severity.ERROR, tags=("master", "startup"))
+@rule("UWM010", "exception-handler-unknown", Severity.ERROR, tags=("master", "startup"),
+      needs=("exception-handler",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -21,7 +21,8 @@ def _buffering(config: Config) -> bool:
     return any(BUFFERING_FLAG in option.flags for _, option in config.known())
 
 
-@rule("UWA007", "harakiri-without-post-buffering", Severity.INFO, tags=("availability",))
+@rule("UWA007", "harakiri-without-post-buffering", Severity.INFO, tags=("availability",),
+      needs=("harakiri",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

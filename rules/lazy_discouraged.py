@@ -11,7 +11,8 @@ from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import uwsgi_true
 
 
-@rule("UWP003", "lazy-discouraged", Severity.WARNING, tags=("availability", "deprecation"))
+@rule("UWP003", "lazy-discouraged", Severity.WARNING, tags=("availability", "deprecation"),
+      needs=("lazy",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

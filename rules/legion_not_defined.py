@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pytest_uwsgi_lint import daemons
+from pytest_uwsgi_lint.cron import CRON_OPTIONS
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.master_process import may_miss_options
 from pytest_uwsgi_lint.model import Config
@@ -15,7 +17,8 @@ from pytest_uwsgi_lint.values import has_expansion
 DEFINING = ("legion", "legion-mcast")
 
 
-@rule("UWM034", "legion-not-defined", Severity.WARNING, tags=("availability",))
+@rule("UWM034", "legion-not-defined", Severity.WARNING, tags=("availability",),
+      needs=(*CRON_OPTIONS, *daemons.LEGACY_OPTIONS))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

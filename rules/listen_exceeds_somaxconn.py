@@ -14,7 +14,8 @@ OLD_DEFAULT = 128
 NEW_DEFAULT = 4096
 
 
-@rule("UWA015", "listen-exceeds-somaxconn", Severity.WARNING, tags=("availability",))
+@rule("UWA015", "listen-exceeds-somaxconn", Severity.WARNING, tags=("availability",),
+      needs=("listen",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -47,7 +47,8 @@ def _fix(config: Config, file_logger: bool) -> str:
     return "add `logto = /path/to/uwsgi.log`, or remove the rotation options"
 
 
-@rule("UWA027", "log-rotation-without-logfile", Severity.WARNING, tags=("correctness",))
+@rule("UWA027", "log-rotation-without-logfile", Severity.WARNING, tags=("correctness",),
+      needs=ROTATION)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -10,7 +10,7 @@ from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
 
-@rule("UWE018", "logic-end-strict", Severity.ERROR, tags=("availability",))
+@rule("UWE018", "logic-end-strict", Severity.ERROR, tags=("availability",), needs=("strict",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

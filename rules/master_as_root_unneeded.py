@@ -22,7 +22,7 @@ ROOT_USERS = (
 
 
 @rule("UWS005", "master-as-root-unneeded", Severity.INFO, tags=("security",),
-      security_severity=4.0)
+      security_severity=4.0, needs=("master-as-root",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -47,7 +47,7 @@ def _consequences(entries: list[Entry]) -> str:
 
 
 @rule("UWM003", "master-disabled-with-master-options", Severity.WARNING,
-      tags=("master", "correctness"))
+      tags=("master", "correctness"), needs=("master",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

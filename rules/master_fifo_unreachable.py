@@ -11,7 +11,8 @@ from pytest_uwsgi_lint.registry import rule
 SELECTABLE = 10
 
 
-@rule("UWM007", "master-fifo-unreachable", Severity.WARNING, tags=("master", "correctness"))
+@rule("UWM007", "master-fifo-unreachable", Severity.WARNING, tags=("master", "correctness"),
+      needs=("master-fifo",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

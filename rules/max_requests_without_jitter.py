@@ -16,7 +16,8 @@ from pytest_uwsgi_lint.workers import worker_count
 DELTA_FROM = Version("2.0.29")
 
 
-@rule("UWA009", "max-requests-without-jitter", Severity.INFO, tags=("availability",))
+@rule("UWA009", "max-requests-without-jitter", Severity.INFO, tags=("availability",),
+      needs=("max-requests",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

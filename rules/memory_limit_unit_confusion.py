@@ -35,7 +35,8 @@ def _judge(name: str, value: int) -> str | None:
     return None
 
 
-@rule("UWA017", "memory-limit-unit-confusion", Severity.WARNING, tags=("correctness",))
+@rule("UWA017", "memory-limit-unit-confusion", Severity.WARNING, tags=("correctness",),
+      needs=(*MEGABYTE_OPTIONS, *BYTE_OPTIONS))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -14,7 +14,7 @@ DEFAULT_MIN_SECONDS = 10
 
 
 @rule("UWA013", "min-worker-lifetime-not-below-max", Severity.ERROR,
-      tags=("availability", "startup"))
+      tags=("availability", "startup"), needs=("max-worker-lifetime",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -7,7 +7,13 @@ from collections.abc import Iterable
 from packaging.version import Version
 
 from pytest_uwsgi_lint.applied import hit, may_miss_options
-from pytest_uwsgi_lint.apps import first_certain, is_emperor, registering_loaders
+from pytest_uwsgi_lint.apps import (
+    PYTHON_LOADERS,
+    REGISTERING_LOADERS,
+    first_certain,
+    is_emperor,
+    registering_loaders,
+)
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -16,7 +22,8 @@ from pytest_uwsgi_lint.registry import rule
 DEFAULT_ON_FROM = Version("2.1.dev0")
 
 
-@rule("UWA004", "need-app-missing", Severity.WARNING, tags=("availability",))
+@rule("UWA004", "need-app-missing", Severity.WARNING, tags=("availability",),
+      needs=(*PYTHON_LOADERS, *REGISTERING_LOADERS))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

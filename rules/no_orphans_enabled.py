@@ -9,7 +9,8 @@ from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
 
-@rule("UWM006", "no-orphans-enabled", Severity.INFO, tags=("master", "availability"))
+@rule("UWM006", "no-orphans-enabled", Severity.INFO, tags=("master", "availability"),
+      needs=("no-orphans",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

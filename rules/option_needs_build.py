@@ -8,6 +8,7 @@ from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
+from pytest_uwsgi_lint.target import Target
 
 #: Build macros many uWSGI builds lack, and what a build needs for them. uWSGI's build script
 #: enables SSL only when OpenSSL headers are found, PCRE (and with it, by default, routing)
@@ -31,6 +32,10 @@ def needed(option: catalog.Option) -> list[str]:
         if feature is not None and feature not in found:
             found.append(feature)
     return found
+
+
+def _needs_feature(option: catalog.Option, target: Target) -> bool:
+    return bool(needed(option))
 
 
 @rule("UWV002", "option-needs-build", Severity.INFO, tags=("version", "build"))
@@ -64,8 +69,9 @@ def check(config: Config) -> Iterable[Hit]:
     target = config.target
     if target.build is not None:
         return
+    special = target.names_with(_needs_feature)
     for entry in config.entries:
-        if not target.has(entry.key):
+        if entry.key not in special:
             continue
         option = target.option(entry.key)
         features = needed(option) if option is not None else []

@@ -74,11 +74,13 @@ def check(config: Config) -> Iterable[Hit]:
     die-on-no-workers = true
     ```
     """
+    if not config.foreign:
+        return
     target = config.target
     custom = config.custom_keys
     plugins = config.plugins
     strict = config.flag("strict")
-    candidates = (e for e in config.entries
+    candidates = (e for e in config.foreign
                   if not exported_by(e) and not custom.is_placeholder(e.key))
     for entry, repeats in first_uses(candidates):
         status = target.status(entry.key, plugins)

@@ -13,7 +13,8 @@ from pytest_uwsgi_lint.registry import rule
 SMALLEST_SENSIBLE = 4096
 
 
-@rule("UWC015", "post-buffering-misused", Severity.WARNING, tags=("correctness", "performance"))
+@rule("UWC015", "post-buffering-misused", Severity.WARNING, tags=("correctness", "performance"),
+      needs=("post-buffering",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -24,7 +24,7 @@ def _for_development(config: Config) -> bool:
 
 
 @rule("UWA019", "py-autoreload-in-production", Severity.WARNING,
-      tags=("availability", "performance", "python"))
+      tags=("availability", "performance", "python"), needs=("py-autoreload",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

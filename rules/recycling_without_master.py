@@ -34,7 +34,8 @@ def _said(entry: Entry, value: int) -> str:
     return f"`{entry.key} = {entry.value}` " + FATAL[canonical_name(entry.key)].format(n=value)
 
 
-@rule("UWA002", "recycling-without-master", Severity.ERROR, tags=("availability",))
+@rule("UWA002", "recycling-without-master", Severity.ERROR, tags=("availability",),
+      needs=(*FATAL, INERT))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

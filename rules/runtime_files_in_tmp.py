@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
-from pytest_uwsgi_lint.sockets import listeners
+from pytest_uwsgi_lint.sockets import LISTENING, listeners
 
 TEMPORARY = ("/tmp/", "/var/tmp/")
 #: Other runtime files, with what each one is; ``py-tracebacker`` is a socket-name prefix.
@@ -23,7 +23,7 @@ _FIX = "put it under /run/<app>/ (systemd RuntimeDirectory=) or another director
 
 
 @rule("UWS008", "runtime-files-in-tmp", Severity.INFO, tags=("security", "availability"),
-      security_severity=4.4)
+      security_severity=4.4, needs=(*LISTENING, *_FILES))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

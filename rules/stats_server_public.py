@@ -13,7 +13,7 @@ _SERVERS = ("stats", "emperor-stats")
 
 
 @rule("UWS002", "stats-server-public", Severity.WARNING, tags=("security",),
-      security_severity=6.5)
+      security_severity=6.5, needs=_SERVERS)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

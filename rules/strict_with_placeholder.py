@@ -11,7 +11,7 @@ from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.target import Presence
 
 
-@rule("UWC007", "strict-with-placeholder", Severity.ERROR, tags=("correctness",))
+@rule("UWC007", "strict-with-placeholder", Severity.ERROR, tags=("correctness",), needs=("strict",))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -16,7 +16,7 @@ _TLS = frozenset({"https", "suwsgi", "ssl"})
 
 
 @rule("UWS006", "tls-v1-enabled", Severity.WARNING, tags=("security",),
-      security_severity=5.9)
+      security_severity=5.9, needs=tuple(_DOWNGRADES))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

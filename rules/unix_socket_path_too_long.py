@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
-from pytest_uwsgi_lint.sockets import listeners
+from pytest_uwsgi_lint.sockets import LISTENING, listeners
 
 #: ``bind_to_unix`` keeps one byte of the 104-byte BSD ``sun_path`` for the abstract prefix.
 MAX_NAME = 102
 
 
-@rule("UWC011", "unix-socket-path-too-long", Severity.ERROR, tags=("correctness",))
+@rule("UWC011", "unix-socket-path-too-long", Severity.ERROR, tags=("correctness",), needs=LISTENING)
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

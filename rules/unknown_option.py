@@ -52,12 +52,14 @@ def check(config: Config) -> Iterable[Hit]:
     max-requests = 1000
     ```
     """
+    if not config.foreign:
+        return
     target = config.target
     custom = config.custom_keys
     plugins = config.plugins
     strict = config.flag("strict")
     severity = Severity.ERROR if strict else None
-    candidates = (e for e in config.entries if not exported_by(e) and not custom.accepted(e.key))
+    candidates = (e for e in config.foreign if not exported_by(e) and not custom.accepted(e.key))
     for entry, repeats in first_uses(candidates):
         key = entry.key
         status = target.status(key, plugins)

@@ -8,13 +8,20 @@ from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
-from pytest_uwsgi_lint.sockets import ANY, TRUSTING_PROTOCOLS, Listener, listeners
+from pytest_uwsgi_lint.sockets import (
+    ANY,
+    ROUTERS,
+    TRUSTING_PROTOCOLS,
+    WORKER_SOCKETS,
+    Listener,
+    listeners,
+)
 
 _DYNAMIC_APPS_GATED = catalog.parse_version(catalog.DEVELOPMENT)
 
 
 @rule("UWS001", "uwsgi-socket-public", Severity.ERROR, tags=("security",),
-      security_severity=9.8)
+      security_severity=9.8, needs=(*WORKER_SOCKETS, *ROUTERS))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

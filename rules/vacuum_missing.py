@@ -31,7 +31,8 @@ def _pidfiles(config: Config) -> list[Entry]:
     return [entry for entry in map(config.last, names) if entry is not None]
 
 
-@rule("UWA029", "vacuum-missing", Severity.INFO, tags=("availability",))
+@rule("UWA029", "vacuum-missing", Severity.INFO, tags=("availability",),
+      needs=(*PIDFILES_AS_ROOT, *PIDFILES))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

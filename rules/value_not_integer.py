@@ -10,6 +10,7 @@ from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.integers import Reading, maximum, read
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
+from pytest_uwsgi_lint.target import Target
 from pytest_uwsgi_lint.values import has_expansion, inline_comment
 
 _WRITTEN = re.compile(r"^[+-]?[0-9]+$")
@@ -38,6 +39,10 @@ def _plain(option: catalog.Option, amount: float, unit: str) -> int | None:
     else:
         return None
     return int(value) if value == int(value) and value >= 1 else None
+
+
+def _integer(option: catalog.Option, target: Target) -> bool:
+    return option.kind in ("int", "uint", "megabytes")
 
 
 def _fix(entry_key: str, option: catalog.Option, text: str) -> str:
@@ -96,7 +101,10 @@ def check(config: Config) -> Iterable[Hit]:
     ```
     """
     target = config.target
+    integers = target.names_with(_integer)
     for entry in config.entries:
+        if entry.key not in integers:
+            continue
         option = target.option(entry.key)
         if option is None or option.kind not in ("int", "uint", "megabytes"):
             continue

@@ -19,7 +19,7 @@ _OTHERS_WRITE = 0o002
 
 
 @rule("UWS003", "world-writable-socket", Severity.WARNING, tags=("security",),
-      security_severity=7.8)
+      security_severity=7.8, needs=("chmod-socket", "umask", "daemonize"))
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.registry import Rule, all_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,19 @@ def _demote(doc: str, levels: int) -> str:
     )
 
 
+def runs_on(rule: Rule) -> list[str]:
+    """For a rule the engine skips unless the config sets one of its ``needs``, a paragraph
+    naming those options with all their aliases; nothing for a rule that always runs."""
+    groups = (catalog.lookup(name) for name in rule.needs)
+    names = sorted({n for o in groups if o is not None for n in (o.name, *o.aliases)})
+    if not names:
+        return []
+    listed = f"`{names[0]}`" if len(names) == 1 else "one of " + ", ".join(
+        f"`{n}`" for n in names)
+    return ["", f"Runs only on configs that set {listed} (in any included file, or in a "
+            "logic block); it is skipped for the others."]
+
+
 def rules_md(rules: Sequence[Rule]) -> str:
     """Every rule with its identity and full docs, grouped by family."""
     out = [
@@ -70,6 +84,7 @@ def rules_md(rules: Sequence[Rule]) -> str:
                 "",
                 f"Code `{rule.code}` · name `{rule.name}` · default severity "
                 f"**{rule.severity.value}** · tags {tags}",
+                *runs_on(rule),
                 "",
                 _demote(rule.doc, 2),
             ]
