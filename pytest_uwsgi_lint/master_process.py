@@ -9,7 +9,8 @@ settings of the master area, and the crons and daemons the master runs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.cron import CRON_OPTIONS, CronTask, parse_cron
@@ -59,22 +60,16 @@ class Reload:
 
 @dataclass(frozen=True)
 class MasterProcess:
-    """``master_process`` of uwsgiconf, as uWSGI will apply it."""
+    """``master_process`` of uwsgiconf, as uWSGI will apply it.
+
+    Whether the master runs is worked out at once; the rest is read from the config when
+    first asked for, since most rules only need to know whether the master is on.
+    """
 
     enabled: bool
     explicit: Entry | None
     implied_by: tuple[Entry, ...]
-    name: str | None
-    no_orphans: bool
-    as_root: bool
-    subproc_check_interval: int
-    fifo_files: tuple[Entry, ...]
-    cron_tasks: tuple[CronTask, ...] = ()
-    daemons: tuple[AttachedDaemon, ...] = ()
-    exit_events: ExitEvents = ExitEvents(False, False, False, False)
-    exception_handling: ExceptionHandling = ExceptionHandling((), False, False)
-    idle: Idle = Idle(0, False)
-    reload: Reload = Reload(0, False)
+    config: Config = field(repr=False, compare=False)
 
     @classmethod
     def from_config(cls, config: Config) -> MasterProcess:
@@ -83,38 +78,69 @@ class MasterProcess:
             entry for entry, option in config.known() if option.implies_master
         )
         enabled = uwsgi_true(explicit.value) if explicit is not None else bool(implied)
-        name = config.last("procname-master")
-        return cls(
-            enabled=enabled,
-            explicit=explicit,
-            implied_by=implied,
-            name=None if name is None else name.value,
-            no_orphans=config.flag("no-orphans"),
-            as_root=config.flag("master-as-root"),
-            subproc_check_interval=config.integer("check-interval"),
-            fifo_files=tuple(config.all("master-fifo")),
-            cron_tasks=tuple(parse_cron(e) for e in in_order(config, CRON_OPTIONS)),
-            daemons=tuple(parse_daemon(e) for e in in_order(config, DAEMON_OPTIONS)),
-            exit_events=ExitEvents(
-                no_workers=_available(config, "die-on-no-workers")
-                and config.flag("die-on-no-workers"),
-                idle=config.flag("die-on-idle"),
-                reload=config.flag("exit-on-reload"),
-                sig_term=config.flag("die-on-term"),
-            ),
-            exception_handling=ExceptionHandling(
-                handlers=tuple(e.value for e in config.all("exception-handler")),
-                catch=config.flag("catch-exceptions"),
-                no_write_exception=config.flag("disable-write-exception"),
-            ),
-            idle=Idle(config.integer("idle"), config.flag("die-on-idle")),
-            reload=Reload(config.integer("reload-mercy"), config.flag("exit-on-reload")),
-        )
+        return cls(enabled, explicit, implied, config)
 
     @property
     def implicit(self) -> bool:
         """On only because an implying option is present, with no ``master`` line."""
         return self.enabled and self.explicit is None
+
+    @cached_property
+    def name(self) -> str | None:
+        entry = self.config.last("procname-master")
+        return None if entry is None else entry.value
+
+    @cached_property
+    def no_orphans(self) -> bool:
+        return self.config.flag("no-orphans")
+
+    @cached_property
+    def as_root(self) -> bool:
+        return self.config.flag("master-as-root")
+
+    @cached_property
+    def subproc_check_interval(self) -> int:
+        return self.config.integer("check-interval")
+
+    @cached_property
+    def fifo_files(self) -> tuple[Entry, ...]:
+        return tuple(self.config.all("master-fifo"))
+
+    @cached_property
+    def cron_tasks(self) -> tuple[CronTask, ...]:
+        return tuple(parse_cron(e) for e in in_order(self.config, CRON_OPTIONS))
+
+    @cached_property
+    def daemons(self) -> tuple[AttachedDaemon, ...]:
+        return tuple(parse_daemon(e) for e in in_order(self.config, DAEMON_OPTIONS))
+
+    @cached_property
+    def exit_events(self) -> ExitEvents:
+        config = self.config
+        return ExitEvents(
+            no_workers=_available(config, "die-on-no-workers")
+            and config.flag("die-on-no-workers"),
+            idle=config.flag("die-on-idle"),
+            reload=config.flag("exit-on-reload"),
+            sig_term=config.flag("die-on-term"),
+        )
+
+    @cached_property
+    def exception_handling(self) -> ExceptionHandling:
+        config = self.config
+        return ExceptionHandling(
+            handlers=tuple(e.value for e in config.all("exception-handler")),
+            catch=config.flag("catch-exceptions"),
+            no_write_exception=config.flag("disable-write-exception"),
+        )
+
+    @cached_property
+    def idle(self) -> Idle:
+        return Idle(self.config.integer("idle"), self.config.flag("die-on-idle"))
+
+    @cached_property
+    def reload(self) -> Reload:
+        return Reload(self.config.integer("reload-mercy"), self.config.flag("exit-on-reload"))
 
 
 def in_order(config: Config, names: Iterable[str]) -> list[Entry]:

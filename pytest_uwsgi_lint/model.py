@@ -119,6 +119,13 @@ class Config:
         return [(entry, option) for entry, option in pairs if option is not None]
 
     @cached_property
+    def foreign(self) -> list[Entry]:
+        """Entries whose key the target does not list as an option (most configs have none):
+        the only ones that rules about unknown or unavailable names need to look at."""
+        has = self.target.has
+        return [entry for entry in self.entries if not has(entry.key)]
+
+    @cached_property
     def plugins(self) -> frozenset[str]:
         """The plugins the config loads (``plugins = python3,http``), as written."""
         return plugin_items(self.entries)

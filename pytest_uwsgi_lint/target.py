@@ -12,7 +12,7 @@ import enum
 import hashlib
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -136,6 +136,21 @@ class Target:
             if len(self._options) < _REMEMBERED:
                 self._options[name] = found
             return found
+
+    def names_with(self, test: Callable[[catalog.Option, Target], bool]) -> frozenset[str]:
+        """The target's option names whose record passes ``test`` (a module-level function),
+        worked out once per run: a rule about integer options then skips every other entry
+        with one set lookup."""
+        found = self._name_sets.get(test)
+        if found is None:
+            records = ((name, self.option(name)) for name in self._names)
+            found = frozenset(n for n, o in records if o is not None and test(o, self))
+            self._name_sets[test] = found
+        return found
+
+    @cached_property
+    def _name_sets(self) -> dict[Callable[[catalog.Option, Target], bool], frozenset[str]]:
+        return {}
 
     def suggestions(self, name: str) -> list[str]:
         """The target's options ``name`` was probably meant to be, best first (see

@@ -4,7 +4,8 @@ wrong unit, and cheaper algorithms that do not do what the config asks."""
 from __future__ import annotations
 
 import pytest
-from test_rules_availability import APP, ini, lint, only
+from rule_helpers import ini, lint, only
+from test_rules_availability import APP
 
 from pytest_uwsgi_lint.findings import Severity
 

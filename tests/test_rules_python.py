@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_rules_availability import APP, ini, lint, only
+from rule_helpers import ini, lint, only
+from test_rules_availability import APP
 
 from pytest_uwsgi_lint.engine import Settings, lint_source
 from pytest_uwsgi_lint.findings import Severity
