@@ -80,6 +80,10 @@ class Config:
         """Every occurrence of ``name`` or one of its aliases, in order."""
         return self._by_name.get(_canonical_names().get(name, name), [])
 
+    def repeated(self) -> Iterator[list[Entry]]:
+        """The entries of each option (aliases together) that the config sets more than once."""
+        return (group for group in self._by_name.values() if len(group) > 1)
+
     def sets_any(self, canonical: frozenset[str]) -> bool:
         """Whether some entry sets one of the options named by their canonical names."""
         return not self._by_name.keys().isdisjoint(canonical)

@@ -65,16 +65,12 @@ def check(config: Config) -> Iterable[Hit]:
     """
     target = config.target
     scalars = target.names_with(_scalar)
-    groups: dict[str, list[tuple[Entry, catalog.Option]]] = {}
-    for entry in config.entries:
-        if entry.key not in scalars:
-            continue
-        option = target.option(entry.key)
-        if option is None or not option.scalar or entry.condition or not target.has(entry.key):
-            continue
-        groups.setdefault(option.canonical, []).append((entry, option))
-    for occurrences in groups.values():
+    for group in config.repeated():
+        occurrences = [(e, target.option(e.key)) for e in group
+                       if e.key in scalars and not e.condition]
         last, option = occurrences[-1]
+        if len(occurrences) < 2 or option is None:
+            continue
         final = meaning(option, last.value)
         for entry, _ in occurrences[:-1]:
             if (entry.path, entry.line) == (last.path, last.line):

@@ -228,7 +228,9 @@ def check(config: Config) -> Iterable[Hit]:
         done.add((ini.path, ini.section))
         hits = [*_join_hits(ini)]
         by_line = _by_line(ini)
-        hits.extend(
-            _eaten_hit(ini, e, eaten) for e in ini.entries if (eaten := _eaten(ini, e, by_line))
-        )
+        if by_line:  # else only `%%`, `%(` and line joins: nothing was eaten
+            hits.extend(
+                _eaten_hit(ini, e, eaten) for e in ini.entries
+                if (eaten := _eaten(ini, e, by_line))
+            )
         yield from (replace(hit, chain=chains.get(ini.path, ())) for hit in hits)
