@@ -68,8 +68,10 @@ def check(config: Config) -> Iterable[Hit]:
     for group in config.repeated():
         occurrences = [(e, target.option(e.key)) for e in group
                        if e.key in scalars and not e.condition]
+        if len(occurrences) < 2:
+            continue
         last, option = occurrences[-1]
-        if len(occurrences) < 2 or option is None:
+        if option is None:
             continue
         final = meaning(option, last.value)
         for entry, _ in occurrences[:-1]:
