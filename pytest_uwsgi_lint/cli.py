@@ -293,9 +293,12 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
         except BaselineError as error:
             err.write(f"uwsgi-lint: {error}\n")
             return EXIT_USAGE
-    reports: list[tuple[FileReport, bool]] = []
+    # Only the findings and a few facts are kept per file, not its report: a report holds
+    # the bytes and lines of every file read, and memory must stay flat in the file count.
+    found: list[Finding] = []
+    files = 0
+    crashed = unreadable = unwritable = False
     outcomes: list[FixOutcome] = []
-    unwritable = False
     for spec, named in _targets(args.paths or ["."], settings):
         if named and args.only_uwsgi_files and spec != "-" and not looks_like_uwsgi(spec):
             continue
@@ -310,10 +313,12 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
                     err.write(f"uwsgi-lint: cannot write {outcome.path}: {error}\n")
                     unwritable = True
                 report = lint_source(spec, settings)
-        reports.append((report, named))
+        files += 1
+        found.extend(report.findings)
+        crashed = crashed or report.crashed
+        unreadable = unreadable or (named and _unreadable(report))
     findings = sorted(
-        (f for report, _ in reports for f in report.findings),
-        key=lambda f: (relative(f.path), f.line, f.column, f.code, f.message),
+        found, key=lambda f: (relative(f.path), f.line, f.column, f.code, f.message)
     )
     if args.write_baseline is not None:
         count = write_baseline(args.write_baseline, findings)
@@ -327,19 +332,19 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
     elif args.format == "text":
         if findings:
             out.write(format_text(findings) + "\n")
-        out.write(summary(findings, len(reports)) + "\n")
+        out.write(summary(findings, files) + "\n")
     else:
-        document = FORMATS[args.format](findings, settings, len(reports))
+        document = FORMATS[args.format](findings, settings, files)
         out.write(document + "\n" if document else "")
     if args.fix:
         _report_fixes(outcomes, "Fixed", err)
-    if not reports:
+    if not files:
         err.write("uwsgi-lint: warning: no uWSGI config found (*.ini with a [uwsgi] header)\n")
-    if any(report.crashed for report, _ in reports):
+    if crashed:
         err.write("uwsgi-lint: a rule crashed; this is a bug in uwsgi-lint, please report it "
                   "with the file\n")
         return EXIT_INTERNAL
-    if unwritable or any(named and _unreadable(report) for report, named in reports):
+    if unwritable or unreadable:
         return EXIT_USAGE
     if args.diff:
         return EXIT_FINDINGS if any(o.changed for o in outcomes) else EXIT_CLEAN

@@ -12,18 +12,32 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from pytest_uwsgi_lint.sources import UnreadableSource, read_source
+from pytest_uwsgi_lint.sources import UnreadableSource, read_chunks
 
+# A header never spans lines, so lines can be searched as they are read.
 _UWSGI_HEADER = re.compile(rb"(?im)^(?:\xef\xbb\xbf)?[ \t\r]*\[[ \t]*uwsgi\b")
 _SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
+CHUNK = 1 << 16
 
 
-def looks_like_uwsgi(path: str) -> bool:
-    """Whether the file at ``path`` has something that looks like a ``[uwsgi]`` header."""
+def looks_like_uwsgi(path: str, chunk: int = CHUNK) -> bool:
+    """Whether the file at ``path`` has something that looks like a ``[uwsgi]`` header.
+
+    The file is read ``chunk`` bytes at a time and only until a header shows, usually in
+    the first read; the lines read so far are searched, the unfinished last one waits.
+    """
+    unfinished: list[bytes] = []
     try:
-        return _UWSGI_HEADER.search(read_source(path)) is not None
+        for data in read_chunks(path, chunk):
+            lines, newline, rest = data.rpartition(b"\n")
+            if newline:
+                if _UWSGI_HEADER.search(b"".join((*unfinished, lines, newline))):
+                    return True
+                unfinished.clear()
+            unfinished.append(rest)
     except UnreadableSource:
         return True  # report why it cannot be read rather than skip it silently
+    return _UWSGI_HEADER.search(b"".join(unfinished)) is not None
 
 
 def walk(directory: str) -> Iterator[str]:

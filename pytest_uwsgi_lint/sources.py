@@ -11,6 +11,7 @@ import errno
 import os
 import stat
 import sys
+from collections.abc import Iterator
 from functools import lru_cache
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -60,6 +61,52 @@ def _explain(path: str, error: OSError) -> str:
     return f"cannot be read: {error.strerror or error}"
 
 
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def _open_regular(path: str, limit: int) -> int:
+    """A descriptor of the regular file at ``path`` of at most ``limit`` bytes, opened without
+    blocking and checked again once open; raises UnreadableSource, or OSError."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableSource(_not_regular(info.st_mode))
+    if info.st_size > limit:
+        raise UnreadableSource(f"is larger than {limit} bytes; it was not read")
+    fd = os.open(path, _FLAGS)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnreadableSource(_not_regular(mode))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_chunks(path: str, size: int, limit: int = MAX_BYTES) -> Iterator[bytes]:
+    """The bytes of the file at ``path``, ``size`` at a time, for a reader that may stop early
+    (closing the generator closes the file); refuses what :func:`read_source` refuses."""
+    try:
+        fd = _open_regular(path, limit)
+    except OSError as error:
+        raise UnreadableSource(_explain(path, error)) from None
+    try:
+        total = 0
+        while True:
+            try:
+                chunk = os.read(fd, size)
+            except OSError as error:
+                raise UnreadableSource(_explain(path, error)) from None
+            total += len(chunk)
+            if total > limit:
+                raise UnreadableSource(f"is larger than {limit} bytes; it was not read")
+            if not chunk:
+                return
+            yield chunk
+    finally:
+        os.close(fd)
+
+
 def read_source(path: str, limit: int = MAX_BYTES) -> bytes:
     """The bytes of the config at ``path`` (``-`` is standard input)."""
     if path == "-":
@@ -68,16 +115,8 @@ def read_source(path: str, limit: int = MAX_BYTES) -> bytes:
             raise UnreadableSource(f"standard input is larger than {limit} bytes; it was not read")
         return data
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnreadableSource(_not_regular(info.st_mode))
-        if info.st_size > limit:
-            raise UnreadableSource(f"is larger than {limit} bytes; it was not read")
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-        fd = os.open(path, flags)
+        fd = _open_regular(path, limit)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise UnreadableSource(_not_regular(os.fstat(fd).st_mode))
             chunks = []
             remaining = limit + 1
             while remaining > 0:
@@ -96,4 +135,4 @@ def read_source(path: str, limit: int = MAX_BYTES) -> bytes:
     return data
 
 
-__all__ = ["MAX_BYTES", "UnreadableSource", "read_source", "real_path"]
+__all__ = ["MAX_BYTES", "UnreadableSource", "read_chunks", "read_source", "real_path"]

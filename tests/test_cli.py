@@ -3,20 +3,23 @@ end in a finding or a usage error, never in a traceback or a hang."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
 from pytest_uwsgi_lint import __version__, cli, registry
-from pytest_uwsgi_lint.findings import Edit, Hit, Severity
+from pytest_uwsgi_lint.engine import FileReport, Settings, lint_source
+from pytest_uwsgi_lint.findings import Edit, Finding, Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import Check, all_rules, rule
 from pytest_uwsgi_lint.sources import MAX_BYTES
@@ -691,3 +694,33 @@ def test_extend_select_adds_to_the_selection(
     assert names(lint_json(capsys, *ONE_RULE, "app.ini")[1]) == ["master-not-enabled"]
     extended = lint_json(capsys, *ONE_RULE, "--extend-select", "inline-comment", "app.ini")[1]
     assert sorted(names(extended)) == ["inline-comment", "master-not-enabled"]
+
+
+def test_reports_are_dropped_as_the_walk_goes(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report holds the bytes and lines of every file its load read; keeping them all
+    until the output is written would make memory grow with the number of files."""
+    for index in range(20):
+        (workdir / f"app{index:02}.ini").write_bytes(NO_MASTER)
+    alive: list[weakref.ref[FileReport]] = []
+
+    def tracked(spec: str, settings: Settings) -> FileReport:
+        report = lint_source(spec, settings)
+        alive.append(weakref.ref(report))
+        return report
+
+    def counting_summary(findings: Sequence[Finding], files: int) -> str:
+        gc.collect()
+        kept = sum(1 for ref in alive if ref() is not None)
+        return f"{kept} reports kept; " + summary(findings, files)
+
+    summary = cli.summary
+    monkeypatch.setattr(cli, "lint_source", tracked)
+    monkeypatch.setattr(cli, "summary", counting_summary)
+    code, out, _ = lint(capsys, *ONE_RULE, ".")
+    assert code == cli.EXIT_FINDINGS
+    assert len(alive) == 22
+    kept, _, said = out.splitlines()[-1].partition(" reports kept; ")
+    assert said == "Found 21 problems (21 warnings) in 21 files."
+    assert int(kept) <= 1  # the one the loop is on
