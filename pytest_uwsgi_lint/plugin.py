@@ -172,9 +172,9 @@ def build_settings(config: pytest.Config) -> Settings:
 
 
 def settings_digest(settings: Settings) -> str:
-    """What a lint outcome depends on besides the files read: the plugin version, every
-    setting, the rules they select, the working directory (relative includes, paths in the
-    failure text) and this machine's ``%`` values (host name, CPU count, user: ``%h``...)."""
+    """What a lint outcome depends on besides the files read and the working directory (which
+    each key adds): the plugin version, every setting, the rules they select, and this
+    machine's ``%`` values (host name, CPU count, user: ``%h``...)."""
     import pytest_uwsgi_lint
     from pytest_uwsgi_lint.magic import global_table
 
@@ -184,7 +184,6 @@ def settings_digest(settings: Settings) -> str:
         "settings": [f"{f.name}={getattr(settings, f.name)!r}" for f in fields(settings)],
         "rules": [f"{r.code} {r.name}" for r in settings.rules],
         "uwsgi": settings.target.fingerprint,
-        "cwd": os.getcwd(),
         "magic": sorted(repr(item) for item in machine.items() if item[0] not in _VOLATILE_MAGIC),
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
@@ -212,15 +211,32 @@ def _outcomes(stored: Any) -> dict[str, Outcome]:
     return {k: v for k, v in checked.items() if isinstance(k, str) and v is not None}
 
 
+def _reads_outside(data: bytes) -> bool:
+    """``_OUTSIDE_READS`` in ``data``; plain substring tests first, as most configs have
+    neither (the pattern's leading ``\\b`` keeps the regex engine from scanning fast)."""
+    return b"@(" in data or (b"if-" in data and _OUTSIDE_READS.search(data) is not None)
+
+
 def _replayable(config: Config) -> bool:
     """Whether the outcome for ``config`` depends only on the bytes of the files it read (and
     on what the settings digest covers), so that it may be stored and replayed."""
     files = config.files
     return bool(files) and not (
-        any(_OUTSIDE_READS.search(source.data) for source in files)
+        any(_reads_outside(source.data) for source in files)
         or any(config.events(kind) for kind in _ABSENT_FILE_EVENTS)
         or any(event.char in _VOLATILE_MAGIC for source in files for event in source.magic)
     )
+
+
+def _relative(path: str, cwd: str) -> str:
+    """``report.relative(path)`` for the absolute, normalised path of an item, without path
+    arithmetic in the usual case of a file below the working directory."""
+    below = cwd.rstrip(os.sep) + os.sep
+    if path.startswith(below):
+        return path[len(below):]
+    from pytest_uwsgi_lint import report
+
+    return report.relative(path)
 
 
 class LintSession:
@@ -238,17 +254,19 @@ class LintSession:
         self.cache: pytest.Cache | None = getattr(config, "cache", None)
         self.known = _outcomes(self.cache.get(CACHE_KEY, {}) if self.cache is not None else {})
         self.outcomes: dict[str, Outcome] = {}
-        self.unusual: list[Path] = []
+        self.mark = getattr(pytest.mark, MARKER)  # built once, not per item
 
-    def key(self, sources: Iterable[tuple[str, bytes]]) -> str:
-        combined = hashlib.sha256(self.digest.encode())
+    def key(self, cwd: str, sources: Iterable[tuple[str, bytes]]) -> str:
+        """Over the digest, the working directory (relative includes and the paths in the
+        failure text depend on it) and the path and bytes of every file read."""
+        combined = hashlib.sha256(f"{self.digest}\0{cwd}".encode(errors="surrogateescape"))
         for path, data in sources:
             combined.update(os.fsencode(path) + b"\0" + hashlib.sha256(data).digest())
         return combined.hexdigest()
 
-    def _stored(self, nodeid: str, path: str, data: bytes) -> Outcome | None:
+    def _stored(self, nodeid: str, cwd: str, path: str, data: bytes) -> Outcome | None:
         """The outcome stored for ``nodeid`` if ``path`` (read as ``data``) and every file
-        its load read are as they were, under the same settings; else None."""
+        its load read are as they were, from the same directory and settings; else None."""
         from pytest_uwsgi_lint.sources import UnreadableSource, read_source
 
         known = self.known.get(nodeid)
@@ -256,7 +274,7 @@ class LintSession:
             return None
         key, paths, _ = known
         try:
-            current = self.key([(path, data), *((p, read_source(p)) for p in paths[1:])])
+            current = self.key(cwd, [(path, data), *((p, read_source(p)) for p in paths[1:])])
         except UnreadableSource:
             return None
         return known if current == key else None
@@ -264,23 +282,24 @@ class LintSession:
     def check(self, nodeid: str, path: Path) -> None:
         """Lint ``path``, or replay its stored outcome when nothing it depends on changed;
         raise :class:`LintFailure` with the findings when it fails."""
-        from pytest_uwsgi_lint import engine, report
+        from pytest_uwsgi_lint import engine
+        from pytest_uwsgi_lint.reader import DEFAULT_SECTION
         from pytest_uwsgi_lint.sources import UnreadableSource, read_source
 
-        spec = report.relative(str(path))
-        name, section = engine.split_spec(spec)
+        cwd = os.getcwd()
+        spec = _relative(str(path), cwd)  # a file, never ``file:section``
         try:
-            data = read_source(name)
+            data = read_source(spec)
         except UnreadableSource:  # the engine words the finding; nothing is stored
             failure = self._failure(engine.lint_source(spec, self.settings).findings)
         else:
-            stored = self._stored(nodeid, name, data)
+            stored = self._stored(nodeid, cwd, spec, data)
             if stored is None:
-                config = engine.load_config(data, name, section, self.settings)
+                config = engine.load_config(data, spec, DEFAULT_SECTION, self.settings)
                 failure = self._failure(engine.lint_config(config, self.settings))
-                if _replayable(config):
+                if self.cache is not None and _replayable(config):
                     read = config.files
-                    key = self.key((f.path, f.data) for f in read)
+                    key = self.key(cwd, ((f.path, f.data) for f in read))
                     self.outcomes[nodeid] = (key, tuple(f.path for f in read), failure)
             else:
                 self.outcomes[nodeid] = stored
@@ -332,24 +351,13 @@ class LintSession:
         if session.config.option.pyargs:
             return
         base = session.config.invocation_params.dir
+        unusual = []
         for arg in session.config.args:
             path = Path(os.path.abspath(base / arg.split("::")[0]))
             if path.exists() and not path.is_file() and not path.is_dir():
-                self.unusual.append(path)
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_make_collect_report(
-        self, collector: pytest.Collector
-    ) -> Generator[None, Any, None]:
-        """Give a named FIFO an item: pytest's directory walk only sees regular files."""
-        outcome = yield
-        if not self.unusual or not isinstance(collector, getattr(pytest, "Directory", ())):
-            return
-        collected: pytest.CollectReport = outcome.get_result()
-        if collected.passed:
-            for path in self.unusual:
-                if path.parent == collector.path:
-                    collected.result.append(UwsgiLintFile.from_parent(collector, path=path))
+                unusual.append(path)
+        if unusual:  # else no collector pays for the hook below
+            session.config.pluginmanager.register(_UnusualPaths(unusual))
 
     # -- reporting and cache ------------------------------------------------------------
 
@@ -380,6 +388,27 @@ class LintSession:
 _SESSION: pytest.StashKey[LintSession] = pytest.StashKey()
 
 
+class _UnusualPaths:
+    """Gives each named FIFO or device an item: pytest's directory walk sees only regular
+    files and directories."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, Any, None]:
+        outcome = yield
+        if not isinstance(collector, getattr(pytest, "Directory", ())):
+            return
+        collected: pytest.CollectReport = outcome.get_result()
+        if collected.passed:
+            for path in self.paths:
+                if path.parent == collector.path:
+                    collected.result.append(UwsgiLintFile.from_parent(collector, path=path))
+
+
 class UwsgiLintFile(pytest.File):
     """A uWSGI config; it holds one item, so a file is one test."""
 
@@ -392,7 +421,7 @@ class UwsgiLintItem(pytest.Item):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.add_marker(MARKER)
+        self.add_marker(self.config.stash[_SESSION].mark)
 
     def runtest(self) -> None:
         self.config.stash[_SESSION].check(self.nodeid, self.path)
