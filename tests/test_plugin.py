@@ -593,3 +593,20 @@ def test_failure_text_relative_to_invocation_dir(pytester: pytest.Pytester) -> N
     expected = cli_text(str(Path("deploy", "bad.ini")))
     assert expected.startswith("deploy/bad.ini:1:1: UWM001")
     assert failure_body(result.stdout.str(), "deploy/bad.ini") == expected
+
+
+def test_stored_failure_is_not_replayed_from_another_directory(
+    configs: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failure text names paths relative to the working directory: run from elsewhere,
+    the file is linted again and named as seen from there, not replayed."""
+    run(configs, "--uwsgi-lint", "bad.ini").assert_outcomes(failed=1)
+    assert linted(configs) == ["bad.ini"]
+    monkeypatch.chdir(configs.mkdir("elsewhere"))
+    args = ("--rootdir", str(configs.path), "-c", str(configs.path / "pytest.ini"))
+    result = run(configs, *args, "--uwsgi-lint", str(configs.path / "bad.ini"))
+    result.assert_outcomes(failed=1)
+    assert linted(configs) == ["bad.ini"]
+    expected = cli_text(str(configs.path / "bad.ini"))
+    assert expected.startswith(f"{configs.path / 'bad.ini'}:1:1: UWM001")
+    assert failure_body(result.stdout.str(), "bad.ini") == expected
