@@ -19,7 +19,7 @@ from packaging.version import Version
 
 from pytest_uwsgi_lint import catalog, suppression
 from pytest_uwsgi_lint.binary import probe
-from pytest_uwsgi_lint.findings import Finding, Hit, Severity
+from pytest_uwsgi_lint.findings import Finding, Hit, Severity, printable
 from pytest_uwsgi_lint.loader import Loaded, load
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, IniFile, split_section_spec
@@ -141,11 +141,6 @@ def _finding(rule: Rule, hit: Hit, path: str) -> Finding:
         fix=None if hit.fix is None else printable(hit.fix),
         edits=hit.edits,
     )
-
-
-def printable(text: str) -> str:
-    """Text any output can carry: bytes that were not UTF-8 are shown as ``\\xNN``."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _meta(name: str, path: str, message: str, line: int = 1, column: int = 1) -> Finding:

@@ -9,6 +9,11 @@ from typing import Any
 from pytest_uwsgi_lint.reader import Entry
 
 
+def printable(text: str) -> str:
+    """Text any output can carry: bytes that were not UTF-8 are shown as ``\\xNN``."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -126,4 +131,4 @@ def shown(text: str, limit: int = QUOTE_LIMIT) -> str:
     return f"{text[:half]}...{text[-half:]}"
 
 
-__all__ = ["Edit", "Finding", "Hit", "Severity", "shown"]
+__all__ = ["Edit", "Finding", "Hit", "Severity", "printable", "shown"]

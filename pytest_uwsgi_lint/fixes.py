@@ -166,9 +166,20 @@ def unified_diff(outcome: FixOutcome) -> str:
     """The change as a unified diff (bytes shown losslessly as text)."""
     before = decode(outcome.original).splitlines(keepends=True)
     after = decode(outcome.fixed).splitlines(keepends=True)
-    return "".join(
-        difflib.unified_diff(before, after, f"a/{outcome.path}", f"b/{outcome.path}")
-    )
+    old, new = (_diff_name(f"{side}/{outcome.path}") for side in "ab")
+    return "".join(difflib.unified_diff(before, after, old, new))
+
+
+def _diff_name(name: str) -> str:
+    """A file name for a diff header, quoted as git quotes it when it holds a quote, a
+    backslash or a control character (a newline would end the header)."""
+    if not any(c in '"\\' or ord(c) < 32 or ord(c) == 127 for c in name):
+        return name
+    return '"' + "".join(_C_ESCAPES.get(c, c if 32 <= ord(c) != 127 else f"\\{ord(c):03o}")
+                         for c in name) + '"'
+
+
+_C_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 __all__ = [

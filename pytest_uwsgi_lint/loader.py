@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pytest_uwsgi_lint import catalog
-from pytest_uwsgi_lint.magic import first_file_aliases, table_for
+from pytest_uwsgi_lint.magic import first_file_aliases, start_time, table_for
 from pytest_uwsgi_lint.placeholders import ExpansionLoop, apply_pass, manage_placeholder
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, Entry, IniFile, read_ini
 from pytest_uwsgi_lint.sources import UnreadableSource, read_source, real_path
@@ -126,13 +126,14 @@ class Loader:
 
     def _table(self, path: str, section: str) -> dict[bytes, bytes]:
         """The ``%`` table for a file; ``%O %D ...`` hold the values of the first file."""
+        top, top_section = self.top
+        started = start_time(top)  # one start time for every file of the instance
         if (path, section) == self.top:
-            return table_for(path, _shown(section), self.uwsgi_version)
+            return table_for(path, _shown(section), self.uwsgi_version, started=started)
         if not self.first_round:
-            top, top_section = self.top
             self.first_round = first_file_aliases(
-                table_for(top, _shown(top_section), self.uwsgi_version))
-        return table_for(path, _shown(section), self.uwsgi_version, self.first_round)
+                table_for(top, _shown(top_section), self.uwsgi_version, started=started))
+        return table_for(path, _shown(section), self.uwsgi_version, self.first_round, started)
 
     def _parse(
         self, data: bytes, path: str, section: str, chain: tuple[str, ...], condition: str = ""

@@ -82,9 +82,23 @@ def _machine() -> dict[bytes, bytes]:
     return table
 
 
-def global_table(uwsgi_version: str) -> dict[bytes, bytes]:
-    """The values uWSGI sets once at start-up (``uwsgi_setup``), taken from this machine."""
-    now = time.time()
+# The time a source with no file behind it (stdin, a string) stands for: fixed per process.
+_PROCESS_START = time.time()
+
+
+def start_time(path: str) -> float:
+    """What ``%t`` and ``%T`` stand for when the linter reads ``path``. uWSGI puts the time it
+    starts, which cannot be known here; the config's modification time is a moment uWSGI can
+    only start after, and it makes an unchanged file read the same way on every run."""
+    try:
+        return os.stat(path).st_mtime
+    except (OSError, ValueError):
+        return _PROCESS_START
+
+
+def global_table(uwsgi_version: str, now: float = _PROCESS_START) -> dict[bytes, bytes]:
+    """The values uWSGI sets once at start-up (``uwsgi_setup``), taken from this machine;
+    ``now`` is the start time (see :func:`start_time`)."""
     table = {
         b"v": os.getcwd().encode(errors="surrogateescape"),
         b"t": str(int(now)).encode(),
@@ -125,12 +139,16 @@ def first_file_aliases(table: Mapping[bytes, bytes]) -> dict[bytes, bytes]:
 
 
 def table_for(
-    path: str, section: str, uwsgi_version: str, first_round: Mapping[bytes, bytes] | None = None
+    path: str,
+    section: str,
+    uwsgi_version: str,
+    first_round: Mapping[bytes, bytes] | None = None,
+    started: float | None = None,
 ) -> dict[bytes, bytes]:
     """The whole ``%`` table uWSGI uses while reading ``path``; ``first_round`` holds the
-    ``%O %D ...`` values of the first file loaded (this file's own when None). Stdin and
-    scheme sources only get ``%o``."""
-    table = global_table(uwsgi_version)
+    ``%O %D ...`` values of the first file loaded (this file's own when None), ``started``
+    the start time (by default, that of ``path``). Stdin and scheme sources only get ``%o``."""
+    table = global_table(uwsgi_version, start_time(path) if started is None else started)
     if path == "-":
         table[b"o"] = b"-"
         return table
@@ -192,6 +210,7 @@ __all__ = [
     "file_table",
     "first_file_aliases",
     "global_table",
+    "start_time",
     "substitute",
     "table_for",
 ]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from pytest_uwsgi_lint.findings import Finding, Severity
+from pytest_uwsgi_lint.findings import Finding, Severity, printable
 
 if TYPE_CHECKING:
     from pytest_uwsgi_lint.registry import Rule
@@ -25,10 +27,25 @@ def relative(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def shown_path(path: str) -> str:
+    """``path`` as one line of text: undecodable bytes as ``\\xNN``, and control characters
+    (a newline in a file name) escaped, so that each finding stays on its own line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], printable(relative(path)))
+
+
+def sarif_uri(path: str) -> str:
+    """``path`` as the relative URI reference SARIF requires: its bytes percent-encoded where
+    a URI cannot hold them (blanks, ``%``, ``:``, newlines, bytes that are not UTF-8)."""
+    return quote(os.fsencode(PurePath(relative(path)).as_posix()), safe="/")
+
+
 def format_finding(finding: Finding) -> str:
     """``path:line:col: CODE [severity] message (name)``, then the fix on its own line."""
     text = (
-        f"{relative(finding.path)}:{finding.line}:{finding.column}: {finding.code} "
+        f"{shown_path(finding.path)}:{finding.line}:{finding.column}: {finding.code} "
         f"[{finding.severity.value}] {finding.message} ({finding.name})"
     )
     if finding.fix:
@@ -45,7 +62,7 @@ def format_json(findings: Sequence[Finding], uwsgi_version: str, files: int) -> 
     items = []
     for finding in sorted(findings, key=lambda f: (relative(f.path), f.line, f.column, f.code)):
         item = finding.as_dict()
-        item["path"] = relative(finding.path)
+        item["path"] = printable(relative(finding.path))
         items.append(item)
     document = {"uwsgi_version": uwsgi_version, "files": files, "findings": items}
     return json.dumps(document, indent=2, ensure_ascii=False)
@@ -93,7 +110,7 @@ def format_sarif(findings: Sequence[Finding], rules: Sequence[Rule], version: st
                 {
                     "physicalLocation": {
                         "artifactLocation": {
-                            "uri": PurePath(relative(finding.path)).as_posix(),
+                            "uri": sarif_uri(finding.path),
                             "uriBaseId": "%SRCROOT%",
                         },
                         "region": {
@@ -139,7 +156,7 @@ def format_github(findings: Sequence[Finding]) -> str:
         properties = ",".join(
             f"{key}={_escape_property(str(value))}"
             for key, value in (
-                ("file", relative(finding.path)),
+                ("file", printable(relative(finding.path))),
                 ("line", finding.line),
                 ("col", finding.column),
                 ("endLine", finding.end_line),
@@ -160,4 +177,6 @@ __all__ = [
     "format_sarif",
     "format_text",
     "relative",
+    "sarif_uri",
+    "shown_path",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from pathlib import Path
@@ -119,6 +120,13 @@ def test_a_fix_that_would_add_a_finding_is_refused() -> None:
 def test_diff_shows_the_change() -> None:
     outcome = _fix(b"[uwsgi]\nmodule = app\n", "master-not-enabled")
     assert "+master = true" in unified_diff(outcome)
+
+
+def test_diff_quotes_a_file_name_that_would_break_its_header() -> None:
+    outcome = _fix(b"[uwsgi]\nmodule = app\n", "master-not-enabled")
+    odd = dataclasses.replace(outcome, path='new\nline "x".ini')
+    headers = unified_diff(odd).splitlines()[:2]
+    assert headers == ['--- "a/new\\nline \\"x\\".ini"', '+++ "b/new\\nline \\"x\\".ini"']
 
 
 def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:

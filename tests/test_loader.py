@@ -262,3 +262,18 @@ def test_fifo_include_does_not_hang(tmp_path: Path) -> None:
         [sys.executable, "-c", script, str(config)], capture_output=True, text=True, timeout=120
     )
     assert done.stdout.split() == ["2", "True"], done.stderr
+
+
+def test_start_time_magic_is_the_top_config_mtime(tmp_path: Path) -> None:
+    """``%t``/``%T`` are the time uWSGI starts: the linter uses the top config's modification
+    time, for every file it includes, so that an unchanged tree reads the same on every run."""
+    top, included = tmp_path / "top.ini", tmp_path / "inc.ini"
+    top.write_bytes(b"[uwsgi]\nprocname = %t %T\ninclude = %dinc.ini\n")
+    included.write_bytes(b"[uwsgi]\nlogto = /var/log/%t.log\n")
+    os.utime(top, (1_700_000_000.25, 1_700_000_000.25))
+    os.utime(included, (1_600_000_000, 1_600_000_000))
+    loaded = load(top.read_bytes(), str(top))
+    values = {e.key: e.value for e in loaded.entries}
+    assert values["procname"] == "1700000000 1700000000250000"
+    assert values["logto"] == "/var/log/1700000000.log"
+    assert load(top.read_bytes(), str(top)).entries == loaded.entries

@@ -1,10 +1,14 @@
-"""SARIF that GitHub code scanning accepts, and GitHub workflow annotations."""
+"""SARIF that GitHub code scanning accepts, GitHub workflow annotations, and file names no
+format can carry as they are."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import jsonschema
 import pytest
@@ -12,7 +16,7 @@ import pytest
 from pytest_uwsgi_lint.engine import Settings, lint_paths
 from pytest_uwsgi_lint.findings import Finding
 from pytest_uwsgi_lint.registry import all_rules
-from pytest_uwsgi_lint.report import format_github, format_sarif
+from pytest_uwsgi_lint.report import format_github, format_json, format_sarif, format_text
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 BAD = "[uwsgi]\nmodule = app\nmaster = false ; off\ninclude = exec://cat x.ini\n"
@@ -110,3 +114,48 @@ def test_github_format_is_chosen_under_github_actions(
     monkeypatch.delenv("GITHUB_ACTIONS")
     run(["app.ini"])
     assert capsys.readouterr().out.startswith("app.ini:")
+
+
+ODD_NAMES = ["new\nline.ini", os.fsdecode(b"latin-\xe9.ini"), "blank, colon: 100%.ini"]
+
+
+@pytest.fixture
+def odd_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Finding]:
+    """Findings in files whose names no output format can take as they are."""
+    monkeypatch.chdir(tmp_path)
+    for name in ODD_NAMES:
+        (tmp_path / name).write_text("[uwsgi]\nharikari = 30\n")
+    found = lint_paths(["."], Settings(select=("unknown-option",)))
+    assert sorted({f.path for f in found}) == sorted(f"./{name}" for name in ODD_NAMES)
+    return found
+
+
+def test_odd_file_names_keep_text_to_one_line_per_finding(odd_findings: list[Finding]) -> None:
+    lines = format_text(odd_findings).splitlines()
+    assert len(lines) == 2 * len(ODD_NAMES)  # each finding and its fix
+    shown = sorted(line.split(":")[0] for line in lines if not line.startswith(" "))
+    assert shown == ["blank, colon", "latin-\\xe9.ini", "new\\nline.ini"]
+
+
+def test_odd_file_names_are_encodable_json(odd_findings: list[Finding]) -> None:
+    document = json.loads(format_json(odd_findings, "2.0.30", len(ODD_NAMES)))
+    paths = sorted(item["path"] for item in document["findings"])
+    assert paths == ["blank, colon: 100%.ini", "latin-\\xe9.ini", "new\nline.ini"]
+    json.dumps(document, ensure_ascii=False).encode("utf-8")  # no lone surrogates
+
+
+def test_odd_file_names_are_valid_sarif_uris(odd_findings: list[Finding]) -> None:
+    document = _sarif(odd_findings)
+    jsonschema.validate(document, SCHEMA)
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in document["runs"][0]["results"]]
+    assert all(re.fullmatch(r"[A-Za-z0-9\-._~/%]+", uri) for uri in uris), uris
+    assert sorted(unquote_to_bytes(uri) for uri in uris) == sorted(
+        os.fsencode(name) for name in ODD_NAMES)
+
+
+def test_odd_file_names_in_github_annotations(odd_findings: list[Finding]) -> None:
+    lines = format_github(odd_findings).splitlines()
+    assert len(lines) == len(ODD_NAMES)
+    files = sorted(line.split("file=")[1].split(",line=")[0] for line in lines)
+    assert files == ["blank%2C colon%3A 100%25.ini", "latin-\\xe9.ini", "new%0Aline.ini"]
