@@ -28,7 +28,7 @@ from pytest_uwsgi_lint.engine import (
 )
 from pytest_uwsgi_lint.findings import Finding, Severity
 from pytest_uwsgi_lint.fixes import FixOutcome, fix_file, unified_diff, write_atomically
-from pytest_uwsgi_lint.registry import Rule, all_rules, find_rule, unknown_selectors
+from pytest_uwsgi_lint.registry import Rule, all_rules, find_rule
 from pytest_uwsgi_lint.report import (
     format_github,
     format_json,
@@ -149,22 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Where each command-line setting came from, for the messages of a bad value.
+_ORIGINS = {"select": "--select", "ignore": "--ignore", "extend-select": "--extend-select"}
+
+
 def _selectors(values: Sequence[str] | None) -> tuple[str, ...]:
     """``--select a,b --select c`` as ``(a, b, c)``."""
     return tuple(s.strip() for value in values or () for s in value.split(",") if s.strip())
 
 
-def _no_rule_matches(selectors: Sequence[str]) -> str | None:
-    unknown = unknown_selectors(selectors)
-    return f"no rule matches {', '.join(unknown)} (see --list-rules)" if unknown else None
-
-
 def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Settings:
-    """The nearest settings file's settings, overridden by the command line."""
-    select, ignore = _selectors(args.select), _selectors(args.ignore)
-    problem = _no_rule_matches(select + ignore)
-    if problem:
-        parser.error(problem)
+    """The nearest settings file's settings, overridden by the command line; a bad value (a
+    selector that matches no rule included) is a usage error naming where it came from."""
     if args.uwsgi_version is not None:
         try:
             catalog.parse_version(args.uwsgi_version)
@@ -176,14 +172,10 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
         if not equal or not name:
             parser.error(f"--env: expected NAME=VALUE, got {item!r}")
         env[name] = value
-    extend = _selectors(args.extend_select)
-    problem = _no_rule_matches(extend)
-    if problem:
-        parser.error(problem)
     overrides = {
-        "select": list(select) or None,
-        "ignore": list(ignore) or None,
-        "extend-select": list(extend) or None,
+        "select": list(_selectors(args.select)) or None,
+        "ignore": list(_selectors(args.ignore)) or None,
+        "extend-select": list(_selectors(args.extend_select)) or None,
         "deployment": args.deployment,
         "env": env or None,
         "uwsgi-version": args.uwsgi_version,
@@ -192,17 +184,12 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
     }
     try:
         found = find_settings()
-        settings = to_settings(found, overrides)
+        settings = to_settings(found, overrides, _ORIGINS)
         _ = settings.target  # probe --uwsgi-binary now: a bad one is a usage error
     except SettingsError as error:
         parser.error(str(error))
     except BinaryError as error:
         parser.error(f"--uwsgi-binary: {error}")
-    per_file = tuple(s for _, selectors in settings.per_file_ignores for s in selectors)
-    problem = _no_rule_matches((*settings.select, *settings.ignore, *settings.extend_select,
-                                *per_file))
-    if problem:
-        parser.error(f"{found.path}: {problem}")
     return settings
 
 

@@ -107,17 +107,6 @@ def _selectors(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _check_selectors(selectors: Sequence[str], origin: str) -> None:
-    from pytest_uwsgi_lint.registry import unknown_selectors
-
-    unknown = unknown_selectors(selectors)
-    if unknown:
-        raise pytest.UsageError(
-            f"{origin}: no rule matches {', '.join(unknown)}; name rules by code (UWM001), "
-            "code prefix (UWM) or name (master-not-enabled)"
-        )
-
-
 def _scalar(key: str, text: str, origin: str) -> str:
     """A checked ``uwsgi-version`` or ``fail-on`` value; a bad one is a usage error. A
     ``uwsgi-binary`` path is checked when the settings are built."""
@@ -142,32 +131,30 @@ def _scalar(key: str, text: str, origin: str) -> str:
 
 def build_settings(config: pytest.Config) -> Settings:
     """The project's settings file (``[tool.uwsgi-lint]``...), overridden by pytest ini options,
-    overridden by command-line flags; a bad value is a usage error, not a traceback."""
+    overridden by command-line flags; a bad value (a selector that matches no rule included)
+    is a usage error naming where it came from, not a traceback."""
     from pytest_uwsgi_lint.binary import BinaryError
     from pytest_uwsgi_lint.settings_file import SettingsError, find_settings, to_settings
 
     overrides: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for flag, name, key, _ in _SETTING_OPTIONS:
         given = _given(config, name, flag)
         if given is None:
             continue
-        values, origin = given
+        values, origins[key] = given
         if key in _LIST_KEYS:
             overrides[key] = _selectors(values)
-            _check_selectors(overrides[key], origin)
         else:
-            overrides[key] = _scalar(key, values[0], origin)
+            overrides[key] = _scalar(key, values[0], origins[key])
     try:
         found = find_settings(config.invocation_params.dir)
-        settings = to_settings(found, overrides)
+        settings = to_settings(found, overrides, origins)
         _ = settings.target  # probe uwsgi-binary now: a bad one is a usage error
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
     except BinaryError as error:
         raise pytest.UsageError(f"uwsgi-binary: {error}") from None
-    per_file = [s for _, selectors in settings.per_file_ignores for s in selectors]
-    _check_selectors([*settings.select, *settings.ignore, *settings.extend_select, *per_file],
-                     str(found.path))
     return settings
 
 

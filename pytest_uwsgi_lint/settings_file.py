@@ -5,8 +5,9 @@ The nearest directory (from the current one upwards) holding any of these files 
 section wins; within one directory ``pyproject.toml`` beats ``setup.cfg`` beats ``tox.ini``.
 ``setup.cfg`` and ``tox.ini`` are ordinary INI files, so they are read with iniparse, whose
 configparser semantics are the right ones there (and wrong for uWSGI's own dialect).
-An unknown key or a bad value is a :class:`SettingsError`: a typo in a linter's settings must
-not silently switch a check off.
+An unknown key, a bad value or a rule selector that matches no rule is a
+:class:`SettingsError`: a typo in a linter's settings must not silently switch a check off.
+Both faces (the command and the pytest plugin) get their selectors checked here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.engine import Settings
 from pytest_uwsgi_lint.findings import Severity
+from pytest_uwsgi_lint.registry import unknown_selectors
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -153,20 +155,43 @@ def read_settings_file(path: Path) -> FileSettings | None:
     return None if raw is None else FileSettings(path, _check(path, raw))
 
 
-def to_settings(found: FileSettings, overrides: Mapping[str, Any] | None = None) -> Settings:
+def _check_rules(values: Mapping[str, Any], origins: Mapping[str, str]) -> None:
+    """Every rule selector must match a rule; the message names where the selector came
+    from (the settings file, a flag, a pytest ini option)."""
+    for key in ("select", "ignore", "extend-select", "per-file-ignores"):
+        value = values.get(key, ())
+        if isinstance(value, dict):  # per-file-ignores: glob -> selectors
+            value = [selector for selectors in value.values() for selector in selectors]
+        unknown = unknown_selectors(value) if value else []
+        if unknown:
+            raise SettingsError(
+                f"{origins[key]}: no rule matches {', '.join(unknown)}; name rules by code "
+                "(UWM001), code prefix (UWM) or name (master-not-enabled)"
+            )
+
+
+def to_settings(
+    found: FileSettings,
+    overrides: Mapping[str, Any] | None = None,
+    origins: Mapping[str, str] | None = None,
+) -> Settings:
     """Engine settings from a settings file, with ``overrides`` (same keys; None means
-    unset) taking precedence: the command line and pytest ini options go there."""
+    unset) taking precedence: the command line and pytest ini options go there. ``origins``
+    names where each override came from (``--select``...) for the messages."""
     merged: dict[str, Any] = dict(found.values)
+    where = dict.fromkeys(found.values, str(found.path))
     for key, value in (overrides or {}).items():
         if value is None:
             continue
         if key == "env":  # declared variables add up; the command line wins per name
             value = {**merged.get("env", {}), **value}
         merged[key] = value
+        where[key] = (origins or {}).get(key, "the command line")
     unknown = set(merged) - set(KNOWN_KEYS)
     if unknown:
         raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
     checked = _check(found.path or Path("<command line>"), merged)
+    _check_rules(checked, where)
     return Settings(
         select=tuple(checked.get("select", ())),
         ignore=tuple(checked.get("ignore", ())),

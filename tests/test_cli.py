@@ -220,8 +220,9 @@ def test_fail_on_sets_the_threshold(
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--select", "UWM001,no-such-rule"], "no rule matches no-such-rule"),
-        (["--ignore", "UWX"], "no rule matches UWX"),
+        (["--select", "UWM001,no-such-rule"], "--select: no rule matches no-such-rule"),
+        (["--ignore", "UWX"], "--ignore: no rule matches UWX"),
+        (["--extend-select", "UWM,UWQ9"], "--extend-select: no rule matches UWQ9"),
         (["--uwsgi-version", "two"], "not a uWSGI version: 'two'"),
         (["--format", "xml"], "invalid choice: 'xml'"),
         (["--fail-on", "fatal"], "invalid choice: 'fatal'"),
@@ -535,7 +536,9 @@ def test_settings_file_applies_and_the_command_line_wins(
     "setting, message",
     [
         ('selct = ["UWM"]', "unknown key `selct`"),
-        ('ignore = ["UWQ"]', "no rule matches UWQ"),
+        ('ignore = ["UWQ"]', "pyproject.toml: no rule matches UWQ"),
+        ('per-file-ignores = { "a/*.ini" = ["UWM", "no-such"] }',
+         "pyproject.toml: no rule matches no-such"),
         ('fail-on = "fatal"', "`fail-on` must be error, warning or info"),
     ],
 )

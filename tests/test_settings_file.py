@@ -110,6 +110,32 @@ def test_overrides_beat_the_file(tmp_path: Path) -> None:
     assert settings.select == ("UWM", "inline-comment")
 
 
+@pytest.mark.parametrize(
+    ("text", "overrides", "message"),
+    [
+        ('select = ["UWM", "UWQ"]', {}, "{file}: no rule matches UWQ"),
+        ('per-file-ignores = { "a/*.ini" = ["UWM001", "nope"] }', {},
+         "{file}: no rule matches nope"),
+        ('select = ["UWM"]', {"ignore": ["no-such-rule"]},
+         "--ignore: no rule matches no-such-rule"),
+        ("", {"extend-select": ["UWX", "UWY"]}, "the command line: no rule matches UWX, UWY"),
+    ],
+)
+def test_selectors_matching_no_rule_are_errors_naming_their_origin(
+    tmp_path: Path, text: str, overrides: dict[str, list[str]], message: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.uwsgi-lint]\n{text}\n")
+    found = find_settings(tmp_path)
+    expected = message.format(file=found.path)
+    with pytest.raises(SettingsError) as raised:
+        to_settings(found, overrides, {"ignore": "--ignore"})
+    assert str(raised.value) == (
+        f"{expected}; name rules by code (UWM001), code prefix (UWM) or name (master-not-enabled)"
+    )
+    overridden = to_settings(found, {"select": ["UWM"], "per-file-ignores": {}})
+    assert overridden.select == ("UWM",)  # a bad file value that is overridden is not used
+
+
 def test_per_file_ignores_and_exclude_apply(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.uwsgi-lint]\nselect = ["master-not-enabled"]\nexclude = ["vendor/*"]\n'
