@@ -64,8 +64,9 @@ _OUTSIDE_READS = re.compile(rb"@\(|\bif-(?:not-)?(?:exists|file|dir)\b")
 # Loader events that depend on whether a file the load did not read exists: creating it
 # changes the outcome. Configs with them are linted on every run too.
 _ABSENT_FILE_EVENTS = ("include-not-found", "include-relative-path")
-# ``%`` values that change from one run to the next with nothing in the key changing: the
-# time and the inode numbers (a file rewritten with the same bytes gets a new one).
+# ``%`` values that can change with nothing in the key changing: ``%t``/``%T`` (the start
+# time, which the linter takes from the config's modification time) and the inode numbers
+# (a file rewritten with the same bytes gets new ones).
 _VOLATILE_MAGIC = frozenset((b"t", b"T", b"i", b"I"))
 
 
