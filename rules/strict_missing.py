@@ -16,9 +16,8 @@ SHOWN = 3
 def _fix(config: Config) -> str:
     """``strict = true``, and first a ``set-placeholder`` for each plain-key placeholder,
     which strict mode would otherwise reject."""
-    custom = config.custom_keys
-    plain = sorted({e.key for e in config.entries
-                    if catalog.lookup(e.key) is None and custom.is_placeholder(e.key)})
+    keys = {e.key for e in config.entries if catalog.lookup(e.key) is None}
+    plain = sorted(key for key in keys if config.custom_keys.is_placeholder(key))
     if not plain:
         return "add `strict = true`"
     names = ", ".join(f"`{name}`" for name in plain[:SHOWN])
