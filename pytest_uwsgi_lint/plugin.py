@@ -14,7 +14,6 @@ imported only when ``--uwsgi-lint`` is given.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -303,17 +302,6 @@ class LintSession:
         if any(self.settings.fails(f) for f in findings):
             return report.format_text(findings)
         return None
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Keep what exists now (pytest and its plugins, the rules, the option catalog, the
-        stored outcomes) out of the garbage collector's walks until the session ends: it lives
-        that long anyway, and every full collection walked it again (creating an item took
-        four times as long as without the plugin). A freeze made by someone else is left
-        alone."""
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            session.config.add_cleanup(gc.unfreeze)
 
     # -- collection ---------------------------------------------------------------------
 

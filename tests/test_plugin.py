@@ -11,7 +11,6 @@ appends each linted path to a log file, which works the same in-process and in x
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
@@ -611,22 +610,3 @@ def test_stored_failure_is_not_replayed_from_another_directory(
     expected = cli_text(str(configs.path / "bad.ini"))
     assert expected.startswith(f"{configs.path / 'bad.ini'}:1:1: UWM001")
     assert failure_body(result.stdout.str(), "bad.ini") == expected
-
-
-def test_heap_is_frozen_for_the_session_only(configs: pytest.Pytester) -> None:
-    """The plugin keeps what exists at session start out of the garbage collector's walks,
-    and gives it back when the session ends (a freeze made by someone else is left alone)."""
-    configs.makepyfile(
-        test_gc="import gc\n\ndef test_frozen():\n    assert gc.get_freeze_count()\n"
-    )
-    gc.collect()
-    assert gc.get_freeze_count() == 0
-    run(configs, "--uwsgi-lint").assert_outcomes(passed=2, failed=1)
-    assert gc.get_freeze_count() == 0
-    run(configs).assert_outcomes(failed=1)  # without the option, nothing is frozen
-    gc.freeze()
-    try:
-        run(configs, "--uwsgi-lint", "-k", "not test_gc").assert_outcomes(passed=1, failed=1)
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
