@@ -27,6 +27,12 @@ from pytest_uwsgi_lint.values import atoi
 
 MAX_DEPTH = 32
 MAX_FOR_ITEMS = 10_000
+#: Files one config may read in all: an include tree that fans out (each file including the
+#: next one twice) reaches millions of loads within the depth bound.
+MAX_LOADS = 1_000
+#: Options that loop bodies may add in all (items times lines); past it, the rest of each
+#: body is exported once instead of once per item.
+MAX_ROUTED = 100_000
 SCHEMES = ("exec", "http", "https", "call", "callint", "fd", "data", "sym", "section", "emperor")
 EXECUTING_SCHEMES = ("exec", "call", "callint")
 TERMINATORS = frozenset({"end", "endfor", "endif", "end-if", "end-for"})
@@ -97,6 +103,8 @@ class Loader:
     first_exported: dict[str, Exported] = field(default_factory=dict)
     files: list[IniFile] = field(default_factory=list)
     events: list[LoadEvent] = field(default_factory=list)
+    loads: int = 0
+    routed: int = 0
     block: Block | None = None
     last_file: str | None = None
     stack: list[_Frame] = field(default_factory=list)
@@ -123,6 +131,9 @@ class Loader:
 
     def _event(self, kind: str, entry: Entry, detail: str) -> None:
         self.events.append(LoadEvent(kind, entry, detail))
+
+    def events_of(self, kind: str) -> list[LoadEvent]:
+        return [event for event in self.events if event.kind == kind]
 
     def _table(self, path: str, section: str) -> dict[bytes, bytes]:
         """The ``%`` table for a file; ``%O %D ...`` hold the values of the first file."""
@@ -218,6 +229,11 @@ class Loader:
         if len(self.stack) > MAX_DEPTH:  # the top file plus 32 nested includes
             self._event("include-too-deep", via, path)
             return
+        if self.loads >= MAX_LOADS:
+            if not self.events_of("include-too-many"):
+                self._event("include-too-many", via, path)
+            return
+        self.loads += 1
         data = self.contents.get(path)
         if data is None:
             try:
@@ -253,9 +269,15 @@ class Loader:
             self._immediate(entry, option)
 
     def _route(self, entry: Entry, block: Block) -> None:
+        items = block.items
+        if self.routed + len(items) > MAX_ROUTED and len(items) > 1:
+            if not self.events_of("loop-expansion-capped"):
+                self._event("loop-expansion-capped", block.opener, str(MAX_ROUTED))
+            items = items[:1]
+        self.routed += len(items)
         self.logic_running = True
         try:
-            for item in block.items:
+            for item in items:
                 value = entry.value if item is None else entry.value.replace("%(_)", item)
                 condition = entry.condition or block.condition
                 self._export(entry._replace(value=value, condition=condition), routed=True)
@@ -286,7 +308,11 @@ class Loader:
         negated = name.startswith("if-not-")
         test = name.replace("if-not-", "if-")
         if name == "for":
-            return Block(opener, [t for t in arg.split(" ") if t], "")
+            items: list[str | None] = [t for t in arg.split(" ") if t]
+            if len(items) > MAX_FOR_ITEMS:
+                self._event("for-too-long", opener, str(len(items)))
+                del items[MAX_FOR_ITEMS:]
+            return Block(opener, items, "")
         if name == "for-times":
             count = atoi(arg)
             if count > MAX_FOR_ITEMS:

@@ -20,7 +20,8 @@ from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.values import atoi, has_expansion, is_plain_integer, uwsgi_true
 
 #: Loader events after which some options of the instance may be missing from the model.
-UNREAD_EVENTS = ("include-not-found", "config-source-not-read", "include-too-deep")
+UNREAD_EVENTS = ("include-not-found", "config-source-not-read", "include-too-deep",
+                 "include-too-many")
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
-'''for-too-long: a `for-times` loop past the linter's expansion bound.'''
+'''for-too-long: a `for`/`for-times` loop past the linter's expansion bounds.'''
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint.findings import Hit, Severity
-from pytest_uwsgi_lint.loader import MAX_FOR_ITEMS
+from pytest_uwsgi_lint.loader import MAX_FOR_ITEMS, MAX_ROUTED
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
@@ -14,8 +14,9 @@ from pytest_uwsgi_lint.registry import rule
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does
-    Flags a `for-times` loop with more than 10,000 iterations; the linter expands only the
-    first 10,000.
+    Flags a `for-times` or `for` loop with more than 10,000 iterations (the linter expands
+    only the first 10,000), and loops that add more than 100,000 options in all (past that,
+    the linter checks each remaining line of a loop body once).
 
     ## Why is this bad?
     Each option in the block is exported once per iteration: uWSGI builds that many
@@ -43,6 +44,13 @@ def check(config: Config) -> Iterable[Hit]:
     for event in config.events("for-too-long"):
         yield Hit.at(
             event.entry,
-            f"`for-times = {event.detail}` repeats the block {event.detail} times; only the "
-            f"first {MAX_FOR_ITEMS} were checked",
+            f"`{event.entry.key}` repeats the block {int(event.detail):,} times; only the "
+            f"first {MAX_FOR_ITEMS:,} were checked",
+        )
+    for event in config.events("loop-expansion-capped"):
+        yield Hit.at(
+            event.entry,
+            f"with this `{event.entry.key}`, the loops of this config add more than "
+            f"{MAX_ROUTED:,} options: uWSGI builds every one of them; from here on the linter "
+            "checked each line of a loop body once",
         )

@@ -59,6 +59,16 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write(root / "deep-include.ini", f"[uwsgi]\nmaster = true\ninclude = {chain}/c0.ini\n"
            .encode())
     _write(root / "cycle.ini", b"[uwsgi]\nmaster = true\ninclude = %p\n")
+    fan = root / "fan"  # each file includes the next one twice: 2**24 loads unbounded
+    fan.mkdir()
+    for index in range(24):
+        _write(fan / f"f{index}.ini", f"[uwsgi]\ninclude = %df{index + 1}.ini\n".encode() * 2)
+    _write(fan / "f24.ini", b"[uwsgi]\nmaster = true\n")
+    _write(root / "fan-out.ini", f"[uwsgi]\nmaster = true\ninclude = {fan}/f0.ini\n".encode())
+    _write(root / "for-million.ini", b"[uwsgi]\nmaster = true\nfor = " + b"i " * 1_000_000
+           + b"\nsocket = /run/%(_).sock\nendfor\n")
+    _write(root / "for-wide.ini", b"[uwsgi]\nmaster = true\nfor-times = 10000\n"
+           + b"".join(b"env = K%d=%%(_)\n" % i for i in range(100)) + b"endfor\n")
     _write(root / "unclosed-if.ini", b"[uwsgi]\nmaster = true\nif-env = X\nprocesses = 4\n")
     _write(root / "for-items.ini", b"[uwsgi]\nmaster = true\nfor = "
            + b" ".join(b"i%d" % i for i in range(10_000)) + b"\nsocket = /run/%(_).sock\nendfor\n")
@@ -82,7 +92,7 @@ def _without_root_overrides() -> list[str]:
 
 
 def _run(root: Path) -> tuple[int, dict[str, Any], str]:
-    names = sorted(p.name for p in root.iterdir() if p.name != "chain")
+    names = sorted(p.name for p in root.iterdir() if p.name not in ("chain", "fan"))
     command = [sys.executable, "-m", "pytest_uwsgi_lint", "--format", "json", "--select", "ALL"]
     done = subprocess.run(
         [*_without_root_overrides(), *command, *names],
@@ -122,6 +132,8 @@ def test_no_traceback_and_no_internal_error(outcome: tuple[int, dict[str, list[s
         ("fifo.ini", "file-unreadable"),
         ("chain/c31.ini", "include-cycle"),  # deep-include.ini's 32nd nested include
         ("cycle.ini", "include-cycle"),
+        ("for-million.ini", "for-too-long"),
+        ("for-wide.ini", "for-too-long"),
         ("unclosed-if.ini", "logic-block-unclosed"),
         ("plain-bad.ini", "master-not-enabled"),
     ],
@@ -131,6 +143,15 @@ def test_each_hostile_file_gets_a_clear_finding(
 ) -> None:
     _, by_file, _ = outcome
     assert expected in by_file.get(name, []), by_file.get(name)
+
+
+def test_an_include_tree_that_fans_out_is_cut(
+    outcome: tuple[int, dict[str, list[str]], str]
+) -> None:
+    """Reported once, on the include line of the 1,001st file read, deep inside the tree."""
+    _, by_file, _ = outcome
+    cut = {name: names for name, names in by_file.items() if name.startswith("fan/")}
+    assert list(cut.values()) == [["include-cycle"]], cut
 
 
 def test_permission_denied(outcome: tuple[int, dict[str, list[str]], str]) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from pytest_uwsgi_lint.engine import Settings, lint_source
 from pytest_uwsgi_lint.findings import Finding
-from pytest_uwsgi_lint.loader import Loaded, load
+from pytest_uwsgi_lint.loader import MAX_FOR_ITEMS, MAX_LOADS, MAX_ROUTED, Loaded, load
 
 
 def _load(path: Path, **kwargs: object) -> Loaded:
@@ -277,3 +277,28 @@ def test_start_time_magic_is_the_top_config_mtime(tmp_path: Path) -> None:
     assert values["procname"] == "1700000000 1700000000250000"
     assert values["logto"] == "/var/log/1700000000.log"
     assert load(top.read_bytes(), str(top)).entries == loaded.entries
+
+
+def test_an_include_tree_that_fans_out_stops_at_the_load_bound(tmp_path: Path) -> None:
+    for index in range(20):  # 2**20 loads if nothing stopped it
+        (tmp_path / f"f{index}.ini").write_bytes(
+            f"[uwsgi]\ninclude = %df{index + 1}.ini\ninclude = %df{index + 1}.ini\n".encode())
+    (tmp_path / "f20.ini").write_bytes(b"[uwsgi]\nprocesses = 2\n")
+    top = tmp_path / "f0.ini"
+    loaded = load(top.read_bytes(), str(top))
+    assert len(loaded.files) == MAX_LOADS + 1  # the top file and the bounded includes
+    assert [e.kind for e in loaded.events] == ["include-too-many"]
+
+
+def test_loops_are_bounded_but_keep_every_option() -> None:
+    items = " ".join(f"i{n}" for n in range(MAX_FOR_ITEMS + 5))
+    loaded = load(f"[uwsgi]\nfor = {items}\nsocket = /run/%(_).sock\nendfor =\n".encode(), "x")
+    sockets = [e.value for e in loaded.entries if e.key == "socket"]
+    assert len(sockets) == MAX_FOR_ITEMS and sockets[-1] == f"/run/i{MAX_FOR_ITEMS - 1}.sock"
+    assert [(e.kind, e.detail) for e in loaded.events] == [("for-too-long", "10005")]
+    body = "".join(f"env = K{n}=%(_)\n" for n in range(MAX_ROUTED // MAX_FOR_ITEMS + 3))
+    loaded = load(f"[uwsgi]\nfor-times = {MAX_FOR_ITEMS}\n{body}endfor =\n".encode(), "x")
+    assert len(loaded.entries) == MAX_ROUTED + 3 + 2  # the last lines once, with the opener
+    assert {e.value.partition("=")[0] for e in loaded.entries if e.key == "env"} == {
+        f"K{n}" for n in range(MAX_ROUTED // MAX_FOR_ITEMS + 3)}
+    assert [e.kind for e in loaded.events] == ["loop-expansion-capped"]
