@@ -357,7 +357,8 @@ class Loader:
                 try:
                     value, unresolved = apply_pass(item.entry.value, symbol, hook)
                 except ExpansionLoop as loop:
-                    self._event("placeholder-loop", item.entry, str(loop))
+                    kind = "expansion-too-large" if loop.too_large else "placeholder-loop"
+                    self._event(kind, item.entry, f"{symbol}({loop.key})")
                     continue
                 if symbol == "%":
                     for key in unresolved:

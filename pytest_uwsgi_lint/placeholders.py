@@ -19,7 +19,13 @@ Lookup = Callable[[str], "str | None"]
 
 
 class ExpansionLoop(Exception):
-    """The value kept growing or re-expanding past the bound (uWSGI would spin forever)."""
+    """The value kept re-expanding past the bound (uWSGI would spin forever), or, when
+    ``too_large``, grew past the size bound (a huge value, or references that double)."""
+
+    def __init__(self, key: str, too_large: bool = False) -> None:
+        super().__init__(key)
+        self.key = key
+        self.too_large = too_large
 
 
 def apply_pass(value: str, symbol: str, hook: Lookup) -> tuple[str, list[str]]:
@@ -62,7 +68,9 @@ def apply_pass(value: str, symbol: str, hook: Lookup) -> tuple[str, list[str]]:
                     continue
                 value = value[: key_start - 2] + replacement + value[key_start + has_symbol - 1 :]
                 substitutions += 1
-                if substitutions > MAX_SUBSTITUTIONS or len(value) > MAX_VALUE_BYTES:
+                if len(value) > MAX_VALUE_BYTES:
+                    raise ExpansionLoop(key, too_large=True)
+                if substitutions > MAX_SUBSTITUTIONS:
                     raise ExpansionLoop(key)
                 has_symbol = 0
                 j = 1  # uWSGI sets j = 0 and the loop's j++ runs before the next test
@@ -131,4 +139,10 @@ def manage_placeholder(key: str, lookup: Lookup) -> str | None:
     return current
 
 
-__all__ = ["MAX_SUBSTITUTIONS", "ExpansionLoop", "apply_pass", "manage_placeholder"]
+__all__ = [
+    "MAX_SUBSTITUTIONS",
+    "MAX_VALUE_BYTES",
+    "ExpansionLoop",
+    "apply_pass",
+    "manage_placeholder",
+]

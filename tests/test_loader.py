@@ -16,6 +16,7 @@ import pytest
 from pytest_uwsgi_lint.engine import Settings, lint_source
 from pytest_uwsgi_lint.findings import Finding
 from pytest_uwsgi_lint.loader import MAX_FOR_ITEMS, MAX_LOADS, MAX_ROUTED, Loaded, load
+from pytest_uwsgi_lint.placeholders import MAX_VALUE_BYTES
 
 
 def _load(path: Path, **kwargs: object) -> Loaded:
@@ -302,3 +303,11 @@ def test_loops_are_bounded_but_keep_every_option() -> None:
     assert {e.value.partition("=")[0] for e in loaded.entries if e.key == "env"} == {
         f"K{n}" for n in range(MAX_ROUTED // MAX_FOR_ITEMS + 3)}
     assert [e.kind for e in loaded.events] == ["loop-expansion-capped"]
+
+
+def test_an_expansion_past_the_size_bound_is_not_called_a_loop() -> None:
+    big = "a" * (MAX_VALUE_BYTES // 2 + 1)
+    loaded = load(f"[uwsgi]\nx = {big}\nenv = K=%(x)%(x)\npythonpath = /%(pythonpath)\n"
+                  .encode(), "x")
+    assert [(e.kind, e.entry.key, e.detail) for e in loaded.events] == [
+        ("expansion-too-large", "env", "%(x)"), ("placeholder-loop", "pythonpath", "%(pythonpath)")]
