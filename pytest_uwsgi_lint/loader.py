@@ -239,7 +239,7 @@ class Loader:
             try:
                 data = read_source(path)
             except UnreadableSource as error:
-                self._event("include-not-found", via, f"{path} {error}")
+                self._event("include-not-found", via, f"{path} ({error})")
                 return
         self.stack.append(_Frame(key, chain))
         try:
@@ -379,7 +379,7 @@ class Loader:
         try:
             data = read_source(source)
         except UnreadableSource as error:
-            self._event("include-not-found", via, f"{source} {error}")
+            self._event("include-not-found", via, f"{source} ({error})")
             return None
         text = data.decode("utf-8", "surrogateescape")
         return text[:-1] if text.endswith(("\n", "\r")) else text
