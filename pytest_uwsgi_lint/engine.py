@@ -11,7 +11,7 @@ import fnmatch
 import os
 import traceback
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import PurePath
 
@@ -149,6 +149,17 @@ def _meta(name: str, path: str, message: str, line: int = 1, column: int = 1) ->
     return _finding(found, Hit(message, line, column), path)
 
 
+#: Findings one rule may report in one config: a generated file with a million made-up keys
+#: would otherwise produce a million findings, and gigabytes of them.
+MAX_HITS_PER_RULE = 1_000
+
+
+def _beyond(hit: Hit) -> Hit:
+    """The finding that stands for all those past the bound, placed at the first of them."""
+    return replace(hit, message=f"more than {MAX_HITS_PER_RULE:,} findings of this rule in "
+                   "this config: the rest, from here on, are not listed", fix=None, edits=())
+
+
 def lint_config(config: Config, settings: Settings) -> list[Finding]:
     """Run the selected rules over a loaded config and apply each file's suppressions."""
     ini = config.source
@@ -157,7 +168,10 @@ def lint_config(config: Config, settings: Settings) -> list[Finding]:
         if rule.name == UNUSED_SUPPRESSION or (rule.needs and not config.sets_any(rule.needs)):
             continue
         try:
-            for hit in rule.check(config):
+            for count, hit in enumerate(rule.check(config), 1):
+                if count > MAX_HITS_PER_RULE:
+                    raw.append(_finding(rule, _beyond(hit), ini.path))
+                    break
                 raw.append(_finding(rule, hit, ini.path))
         except Exception:  # a bug in a rule must not stop the run
             detail = traceback.format_exc(limit=-1).strip().splitlines()[-1]

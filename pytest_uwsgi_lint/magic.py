@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import grp
+import itertools
 import os
 import pwd
 import re
@@ -162,6 +163,13 @@ _FIRST_ROUND = {b"o": b"O", b"d": b"D", b"s": b"S", b"p": b"P", b"c": b"C", b"e"
                 b"n": b"N", b"x": b"X", b"i": b"I", b"j": b"J"}
 
 
+def nth_pair(data: bytes, n: int, end: int) -> int | None:
+    """Where the ``n``-th ``%`` pair of ``data[:end]`` starts (1-based), if there are that
+    many."""
+    found = next(itertools.islice(_PERCENT_PAIR.finditer(data, 0, end), n - 1, None), None)
+    return None if found is None else found.start()
+
+
 def substitute(
     data: bytes, table: Mapping[bytes, bytes]
 ) -> tuple[bytes, list[MagicEvent], list[int]]:
@@ -210,6 +218,7 @@ __all__ = [
     "file_table",
     "first_file_aliases",
     "global_table",
+    "nth_pair",
     "start_time",
     "substitute",
     "table_for",

@@ -15,9 +15,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from pytest_uwsgi_lint.magic import MagicEvent, substitute
+from pytest_uwsgi_lint.magic import MagicEvent, nth_pair, substitute
 
 DEFAULT_SECTION = "uwsgi"
+#: How much of one file the linter reads: a 10 MB file of blank lines, or of `%d` pairs, would
+#: otherwise take gigabytes and minutes. Past either bound the rest of the file is not read,
+#: and the file-too-large rule says so.
+MAX_LINES = 1 << 20
+MAX_MAGIC_PAIRS = 100_000
 _BLANKS = b" \t\r"
 BOM = b"\xef\xbb\xbf"
 # The config-source schemes uWSGI 2.0.30 registers (``uwsgi_setup_schemes``, core/io.c).
@@ -93,6 +98,9 @@ class IniFile:
     magic: list[MagicEvent] = field(default_factory=list)
     joined_lines: list[int] = field(default_factory=list)
     nul_lines: list[int] = field(default_factory=list)
+    #: The first source line left unread (0 when the whole file was read), and why.
+    unread_from: int = 0
+    unread_because: str = ""
 
     @property
     def section_found(self) -> bool:
@@ -117,8 +125,9 @@ class IniFile:
 
     @cached_property
     def source(self) -> list[bytes]:
-        """The raw source lines, split on LF only as uWSGI does (CR kept)."""
-        return self.data.split(b"\n")
+        """The raw source lines that were read, split on LF only as uWSGI does (CR kept)."""
+        lines = self.data.split(b"\n", self.unread_from - 1 if self.unread_from else -1)
+        return lines[: self.unread_from - 1] if self.unread_from else lines
 
     def source_lines(self, first: int, last: int) -> bytes:
         """Raw source bytes of lines ``first``..``last`` (1-based, inclusive), without LF."""
@@ -154,6 +163,21 @@ def _line_spans(count: int, joined: list[int], total: int) -> list[tuple[int, in
     return spans
 
 
+def _readable_end(data: bytes) -> tuple[int, str]:
+    """How many bytes of ``data`` the linter reads (whole lines), and why not all of them."""
+    end, because = len(data), ""
+    if data.count(b"\n") + (not data.endswith(b"\n")) > MAX_LINES:
+        end, because = 0, f"more than {MAX_LINES:,} lines"
+        for _ in range(MAX_LINES):
+            end = data.index(b"\n", end) + 1
+    if b"%" in data:
+        pair = nth_pair(data, MAX_MAGIC_PAIRS + 1, end)
+        if pair is not None:
+            end = data.rfind(b"\n", 0, pair) + 1
+            because = f"more than {MAX_MAGIC_PAIRS:,} `%` pairs"
+    return end, because
+
+
 def read_ini(
     data: bytes,
     path: str = "<string>",
@@ -162,15 +186,19 @@ def read_ini(
 ) -> IniFile:
     """Read ``data`` as uWSGI reads an ini file and select ``section``. Never raises."""
     result = IniFile(path=path, section=section, data=data)
-    text, result.magic, result.joined_lines = substitute(data, magic_table or {})
+    end, result.unread_because = _readable_end(data)
+    readable = data if end == len(data) else data[:end]
+    if readable is not data:
+        result.unread_from = readable.count(b"\n") + 1
+    text, result.magic, result.joined_lines = substitute(readable, magic_table or {})
     raw_lines = text.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
-    total = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    total = readable.count(b"\n") + (0 if readable.endswith(b"\n") or not readable else 1)
     spans = _line_spans(len(raw_lines), result.joined_lines, max(total, 1))
     asked = section
     current = ""
-    substituted = text is not data  # else each line is its own source line
+    substituted = text is not readable  # else each line is its own source line
     lines, entries = result.lines, result.entries
     option, header, comment, blank = (
         LineKind.OPTION, LineKind.HEADER, LineKind.COMMENT, LineKind.BLANK)
@@ -208,6 +236,8 @@ def read_ini(
 __all__ = [
     "BOM",
     "DEFAULT_SECTION",
+    "MAX_LINES",
+    "MAX_MAGIC_PAIRS",
     "Entry",
     "IniFile",
     "Line",

@@ -18,6 +18,10 @@ from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.suggest import normalise, shortcut, split_key
 from pytest_uwsgi_lint.target import Presence, Target
 
+#: Unknown keys per file that get a near-name search: each search compares the key with every
+#: option name, and a generated file can hold a million made-up keys.
+MAX_GUESSED = 1_000
+
 
 @rule("UWC002", "unknown-option", Severity.WARNING, tags=("correctness",))
 def check(config: Config) -> Iterable[Hit]:
@@ -60,11 +64,13 @@ def check(config: Config) -> Iterable[Hit]:
     strict = config.flag("strict")
     severity = Severity.ERROR if strict else None
     candidates = (e for e in config.foreign if not exported_by(e) and not custom.accepted(e.key))
+    guesses = MAX_GUESSED
     for entry, repeats in first_uses(candidates):
         key = entry.key
         status = target.status(key, plugins)
         if status.presence is Presence.UNKNOWN:
-            hint, fix = _advice(entry, target, strict)
+            hint, fix = _advice(entry, target, strict, guess=guesses > 0)
+            guesses -= 1
             message = (f"`{key}`{also_on(repeats)} is not an option of {target.label}: "
                        f"{consequence(key, strict)}")
             yield Hit.at(entry, message + hint, fix=fix, severity=severity,
@@ -87,8 +93,9 @@ def _certain_rename(entry: Entry, target: Target) -> tuple[Edit, ...]:
     return () if edit is None else (edit,)
 
 
-def _advice(entry: Entry, target: Target, strict: bool) -> tuple[str, str]:
-    """What the key was probably meant to be, as a sentence to append and a fix."""
+def _advice(entry: Entry, target: Target, strict: bool, guess: bool) -> tuple[str, str]:
+    """What the key was probably meant to be, as a sentence to append and a fix; the search
+    for near names runs only when ``guess`` is set."""
     key = entry.key
     split = split_key(key, target.has)
     if split is not None:
@@ -100,7 +107,7 @@ def _advice(entry: Entry, target: Target, strict: bool) -> tuple[str, str]:
         names = " or ".join(f"`{n}`" for n in letters)
         return (f"; `{key}` is the command-line shortcut of {names}, and a config file "
                 "takes only long names", f"write `{letters[0]} = {entry.value}`")
-    found = target.suggestions(key)
+    found = target.suggestions(key) if guess else []
     if found:
         return f"; did you mean {' or '.join(f'`{s}`' for s in found)}?", (
             f"rename it to `{found[0]}`")

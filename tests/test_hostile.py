@@ -73,6 +73,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write(root / "for-items.ini", b"[uwsgi]\nmaster = true\nfor = "
            + b" ".join(b"i%d" % i for i in range(10_000)) + b"\nsocket = /run/%(_).sock\nendfor\n")
     _write(root / "plain-bad.ini", b"[uwsgi]\nmodule = app\n")
+    _write(root / "only-newlines.ini", b"[uwsgi]\nmaster = true\n" + b"\n" * (9 * 1024**2))
+    _write(root / "percent-pairs.ini", b"[uwsgi]\nmaster = true\nx = " + b"%d" * 1_000_000)
+    _write(root / "made-up-keys.ini", b"[uwsgi]\nmaster = true\n"
+           + b"".join(b"mastr%d = 1\n" % i for i in range(200_000)))
     for path in root.rglob("*"):
         if path.name != "denied.ini" and not path.is_symlink() and not path.is_fifo():
             path.chmod(0o755 if path.is_dir() else 0o644)
@@ -136,6 +140,8 @@ def test_no_traceback_and_no_internal_error(outcome: tuple[int, dict[str, list[s
         ("for-wide.ini", "for-too-long"),
         ("unclosed-if.ini", "logic-block-unclosed"),
         ("plain-bad.ini", "master-not-enabled"),
+        ("only-newlines.ini", "file-too-large"),
+        ("percent-pairs.ini", "file-too-large"),
     ],
 )
 def test_each_hostile_file_gets_a_clear_finding(
@@ -152,6 +158,14 @@ def test_an_include_tree_that_fans_out_is_cut(
     _, by_file, _ = outcome
     cut = {name: names for name, names in by_file.items() if name.startswith("fan/")}
     assert list(cut.values()) == [["include-cycle"]], cut
+
+
+def test_a_rule_lists_a_bounded_number_of_findings(
+    outcome: tuple[int, dict[str, list[str]], str]
+) -> None:
+    """200,000 made-up keys: the first 1,000 findings, then one saying the rest are not listed."""
+    _, by_file, _ = outcome
+    assert by_file["made-up-keys.ini"].count("unknown-option") == 1_001
 
 
 def test_permission_denied(outcome: tuple[int, dict[str, list[str]], str]) -> None:

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from pytest_uwsgi_lint.magic import MagicEvent, table_for
-from pytest_uwsgi_lint.reader import LineKind, read_ini, split_section_spec
+from pytest_uwsgi_lint.reader import (
+    MAX_LINES,
+    MAX_MAGIC_PAIRS,
+    LineKind,
+    read_ini,
+    split_section_spec,
+)
 from pytest_uwsgi_lint.values import atoi, is_plain_integer, strtoul, uwsgi_true
 
 Row = tuple[str, str, int]
@@ -400,3 +406,23 @@ def test_strtoul(text: str, expected: int) -> None:
     ("4k", False)])
 def test_plain_integer(text: str, expected: bool) -> None:
     assert is_plain_integer(text) is expected
+
+
+def test_the_reader_stops_at_the_line_bound() -> None:
+    data = b"[uwsgi]\n" + b"x = 1\n" * MAX_LINES + b"tail = 1\n"
+    ini = read_ini(data)
+    assert len(ini.lines) == MAX_LINES and ini.entries[-1].line == MAX_LINES
+    assert (ini.unread_from, ini.unread_because) == (MAX_LINES + 1, "more than 1,048,576 lines")
+    assert len(ini.source) == MAX_LINES and ini.data == data  # the bytes stay whole for fixes
+
+
+def test_the_reader_stops_before_the_line_with_too_many_percent_pairs() -> None:
+    data = b"[uwsgi]\na = %d\nb = " + b"%n" * MAX_MAGIC_PAIRS + b"\nc = 1\n"
+    ini = read_ini(data, "/srv/app.ini", magic_table={b"d": b"/srv/"})
+    assert [(e.key, e.value) for e in ini.entries] == [("a", "/srv/")]
+    assert (ini.unread_from, ini.unread_because) == (3, "more than 100,000 `%` pairs")
+
+
+def test_a_file_within_the_bounds_is_read_whole() -> None:
+    ini = read_ini(b"[uwsgi]\n" + b"x = 1\n" * (MAX_LINES - 1))
+    assert ini.unread_from == 0 and len(ini.entries) == MAX_LINES - 1
