@@ -150,7 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Where each command-line setting came from, for the messages of a bad value.
-_ORIGINS = {"select": "--select", "ignore": "--ignore", "extend-select": "--extend-select"}
+_ORIGINS = {
+    key: f"--{key}"
+    for key in ("select", "ignore", "extend-select", "deployment", "env", "uwsgi-version",
+                "uwsgi-binary", "fail-on")
+}
 
 
 def _selectors(values: Sequence[str] | None) -> tuple[str, ...]:
@@ -161,11 +165,6 @@ def _selectors(values: Sequence[str] | None) -> tuple[str, ...]:
 def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Settings:
     """The nearest settings file's settings, overridden by the command line; a bad value (a
     selector that matches no rule included) is a usage error naming where it came from."""
-    if args.uwsgi_version is not None:
-        try:
-            catalog.parse_version(args.uwsgi_version)
-        except ValueError as error:
-            parser.error(f"--uwsgi-version: {error}")
     env = {}
     for item in args.env:
         name, equal, value = item.partition("=")

@@ -50,12 +50,13 @@ _SETTING_OPTIONS = (
      "rules to leave out: comma-separated codes, code prefixes or names"),
     ("--uwsgi-version", "uwsgi_version", "uwsgi-version",
      "uWSGI version the configs are meant for (default: the newest release)"),
-    ("--uwsgi-binary", "uwsgi_binary", "uwsgi-binary",
-     "uWSGI binary whose version and option list to lint against (asked with --version and "
-     "--dump-options only; cached)"),
     ("--uwsgi-lint-fail-on", "uwsgi_lint_fail_on", "fail-on",
      "lowest finding severity that fails an item: error, warning or info (default: warning)"),
 )
+# The binary is a command-line choice only (the user's own arguments or PYTEST_ADDOPTS): the
+# ini option is declared so that setting it is refused with a reason, not ignored as unknown.
+_BINARY_FLAG = "--uwsgi-binary"
+_BINARY_INI = "uwsgi_binary"
 _LIST_KEYS = ("select", "ignore")
 _SEVERITIES = ("error", "warning", "info")
 # Constructs whose outcome depends on files other than those the load read: ``@(path)``
@@ -82,6 +83,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             parser.addini(name, text, type="args", default=[])
         else:
             parser.addini(name, text, type="string", default="")
+    group.addoption(
+        _BINARY_FLAG, dest=_BINARY_INI, default=None,
+        help="uWSGI binary whose version and option list to lint against (asked with --version "
+        "and --dump-options only; cached); on the command line or in PYTEST_ADDOPTS only",
+    )
+    parser.addini(_BINARY_INI, "not accepted: name the binary with --uwsgi-binary on the "
+                  "command line", type="string", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,25 +116,18 @@ def _selectors(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _scalar(key: str, text: str, origin: str) -> str:
-    """A checked ``uwsgi-version`` or ``fail-on`` value; a bad one is a usage error. A
-    ``uwsgi-binary`` path is checked when the settings are built."""
-    from pytest_uwsgi_lint import catalog
+def _binary(config: pytest.Config) -> str | None:
+    """The ``--uwsgi-binary`` the user gave; refused when a file in the repository (the ini
+    option, or the flag in ``addopts``) names it, as the plugin would run that program."""
+    from pytest_uwsgi_lint.settings_file import COMMAND_LINE_ONLY
 
-    value = text.strip()
-    if key == "uwsgi-binary":
-        return value
-    if key == "fail-on":
-        value = value.lower()
-        if value not in _SEVERITIES:
-            raise pytest.UsageError(
-                f"{origin}: {text!r} is not a severity; use error, warning or info"
-            )
-        return value
-    try:
-        catalog.parse_version(value)
-    except ValueError as error:
-        raise pytest.UsageError(f"{origin}: {error}") from None
+    reason = COMMAND_LINE_ONLY["uwsgi-binary"]
+    if config.getini(_BINARY_INI):
+        raise pytest.UsageError(f"{_BINARY_INI} is refused: {reason}")
+    addopts = config.getini("addopts")
+    if any(arg == _BINARY_FLAG or arg.startswith(f"{_BINARY_FLAG}=") for arg in addopts):
+        raise pytest.UsageError(f"{_BINARY_FLAG} in addopts is refused: {reason}")
+    value: str | None = config.getoption(_BINARY_INI)
     return value
 
 
@@ -137,8 +138,8 @@ def build_settings(config: pytest.Config) -> Settings:
     from pytest_uwsgi_lint.binary import BinaryError
     from pytest_uwsgi_lint.settings_file import SettingsError, find_settings, to_settings
 
-    overrides: dict[str, Any] = {}
-    origins: dict[str, str] = {}
+    overrides: dict[str, Any] = {"uwsgi-binary": _binary(config)}
+    origins: dict[str, str] = {"uwsgi-binary": _BINARY_FLAG}
     for flag, name, key, _ in _SETTING_OPTIONS:
         given = _given(config, name, flag)
         if given is None:
@@ -147,15 +148,15 @@ def build_settings(config: pytest.Config) -> Settings:
         if key in _LIST_KEYS:
             overrides[key] = _selectors(values)
         else:
-            overrides[key] = _scalar(key, values[0], origins[key])
+            overrides[key] = values[0].strip().lower() if key == "fail-on" else values[0].strip()
     try:
         found = find_settings(config.invocation_params.dir)
         settings = to_settings(found, overrides, origins)
-        _ = settings.target  # probe uwsgi-binary now: a bad one is a usage error
+        _ = settings.target  # probe --uwsgi-binary now: a bad one is a usage error
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
     except BinaryError as error:
-        raise pytest.UsageError(f"uwsgi-binary: {error}") from None
+        raise pytest.UsageError(f"{_BINARY_FLAG}: {error}") from None
     return settings
 
 

@@ -194,14 +194,42 @@ def test_cli_reports_a_bad_binary_as_usage_error(tmp_path: Path,
     assert f"--uwsgi-binary: {tmp_path / 'nope'} does not exist" in capsys.readouterr().err
 
 
-def test_settings_file_names_the_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
-    script, _ = fake_uwsgi(tmp_path, options=(*OPTIONS, "max-requests"))
-    (tmp_path / "pyproject.toml").write_text(f'[tool.uwsgi-lint]\nuwsgi-binary = "{script}"\n')
-    (tmp_path / "app.ini").write_text(CONFIG + "max-requests-delta = 5\n")
+def canary_binary(directory: Path) -> tuple[Path, Path]:
+    """A program that, if anything ever runs it, leaves a file behind."""
+    canary = directory / "canary"
+    script = directory / "evil.sh"
+    script.write_text(f"#!/bin/sh\ntouch '{canary}'\necho 2.0.30\n")
+    script.chmod(0o755)
+    return script, canary
+
+
+REFUSAL = ("a file in the repository must not make the linter run a program; pass "
+           "--uwsgi-binary on the command line")
+SETTINGS_FILES = {
+    "pyproject.toml": '[tool.uwsgi-lint]\nuwsgi-binary = "{script}"\n',
+    "setup.cfg": "[uwsgi-lint]\nuwsgi-binary = {script}\n",
+    "tox.ini": "[uwsgi-lint]\nuwsgi-binary = {script}\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS_FILES))
+def test_settings_file_cannot_name_a_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str],
+                                            name: str) -> None:
+    """Linting an untrusted checkout must not run a program the checkout names, not even
+    when the user also names a binary of their own."""
+    script, canary = canary_binary(tmp_path)
+    real, _ = fake_uwsgi(tmp_path)
+    (tmp_path / name).write_text(SETTINGS_FILES[name].format(script=script))
+    (tmp_path / "app.ini").write_text(CONFIG)
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["--select", "option-not-in-version", "app.ini"]) == 1
-    assert "it was added in 2.0.29" in capsys.readouterr().out
+    for argv in (["app.ini"], ["--uwsgi-binary", str(real), "app.ini"]):
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(argv)
+        assert stopped.value.code == cli.EXIT_USAGE
+        err = capsys.readouterr().err
+        assert f"{tmp_path / name}: `uwsgi-binary` is refused: {REFUSAL}" in err
+    assert not canary.exists()
 
 
 def test_pytest_option(pytester: pytest.Pytester) -> None:
@@ -215,3 +243,54 @@ def test_pytest_option(pytester: pytest.Pytester) -> None:
     broken = pytester.runpytest("--uwsgi-lint", "--uwsgi-binary", str(pytester.path / "nope"))
     assert broken.ret == pytest.ExitCode.USAGE_ERROR
     broken.stderr.fnmatch_lines(["*uwsgi-binary: * does not exist*"])
+
+
+PYTEST_INI_FILES = {
+    "pytest.ini": "[pytest]\n{line}\n",
+    "tox.ini": "[pytest]\n{line}\n",
+    "setup.cfg": "[tool:pytest]\n{line}\n",
+    "pyproject.toml": "[tool.pytest.ini_options]\n{toml}\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PYTEST_INI_FILES))
+@pytest.mark.parametrize("setting", ["ini option", "addopts"])
+def test_pytest_ini_cannot_name_a_binary(pytester: pytest.Pytester, name: str,
+                                         setting: str) -> None:
+    """Neither the ``uwsgi_binary`` ini option nor ``--uwsgi-binary`` in ``addopts`` of a
+    repository's pytest configuration makes the plugin run anything."""
+    script, canary = canary_binary(pytester.path)
+    pytester.makefile(".ini", app=CONFIG)
+    if setting == "ini option":
+        line, toml = f"uwsgi_binary = {script}", f'uwsgi_binary = "{script}"'
+    else:
+        line, toml = f"addopts = --uwsgi-binary {script}", f'addopts = "--uwsgi-binary {script}"'
+    (pytester.path / name).write_text(PYTEST_INI_FILES[name].format(line=line, toml=toml))
+    result = pytester.runpytest("--uwsgi-lint", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{REFUSAL}*"])
+    assert not canary.exists()
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS_FILES))
+def test_pytest_settings_file_cannot_name_a_binary(pytester: pytest.Pytester,
+                                                   name: str) -> None:
+    script, canary = canary_binary(pytester.path)
+    pytester.makefile(".ini", app=CONFIG)
+    (pytester.path / name).write_text(SETTINGS_FILES[name].format(script=script))
+    result = pytester.runpytest("--uwsgi-lint", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{name}: `uwsgi-binary` is refused: {REFUSAL}*"])
+    assert not canary.exists()
+
+
+def test_pytest_addopts_variable_names_the_binary(pytester: pytest.Pytester,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``PYTEST_ADDOPTS`` is the user's own environment, so the flag works there."""
+    script, _ = fake_uwsgi(pytester.path)
+    pytester.makefile(".ini", app=CONFIG)
+    monkeypatch.setenv("PYTEST_ADDOPTS", f"--uwsgi-binary {script}")
+    result = pytester.runpytest("--uwsgi-lint", "--uwsgi-lint-select", "unknown-option",
+                                "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"uwsgi-lint: the uWSGI 2.0.28 at {script}, 1 rules, *"])

@@ -535,7 +535,7 @@ def test_settings_file_applies_and_the_command_line_wins(
 @pytest.mark.parametrize(
     "setting, message",
     [
-        ('selct = ["UWM"]', "unknown key `selct`"),
+        ('selct = ["UWM"]', "`selct` is an unknown key"),
         ('ignore = ["UWQ"]', "pyproject.toml: no rule matches UWQ"),
         ('per-file-ignores = { "a/*.ini" = ["UWM", "no-such"] }',
          "pyproject.toml: no rule matches no-such"),

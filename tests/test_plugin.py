@@ -342,7 +342,8 @@ def test_bad_settings_file_is_a_usage_error(pytester: pytest.Pytester) -> None:
         (["--uwsgi-version", "banana"], "", "--uwsgi-version: not a uWSGI version: 'banana'"),
         ([], "uwsgi_lint_select = UWX", "uwsgi_lint_select: no rule matches UWX"),
         ([], "uwsgi_version = two", "uwsgi_version: not a uWSGI version: 'two'"),
-        ([], "uwsgi_lint_fail_on = fatal", "uwsgi_lint_fail_on: 'fatal' is not a severity"),
+        ([], "uwsgi_lint_fail_on = fatal",
+         "uwsgi_lint_fail_on must be error, warning or info, not fatal"),
         (["--uwsgi-lint-fail-on", "fatal"], "", "*--uwsgi-lint-fail-on: invalid choice: 'fatal'*"),
     ],
 )

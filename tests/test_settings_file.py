@@ -89,12 +89,13 @@ def test_files_without_our_section_are_skipped(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ('[tool.uwsgi-lint]\nselekt = ["UWM"]\n', "unknown key `selekt`"),
+        ('[tool.uwsgi-lint]\nselekt = ["UWM"]\n', "`selekt` is an unknown key"),
         ('[tool.uwsgi-lint]\nuwsgi-version = "banana"\n', "not a uWSGI version"),
-        ('[tool.uwsgi-lint]\ndeployment = "kubernetes"\n', "must be one of"),
+        ('[tool.uwsgi-lint]\ndeployment = "kubernetes"\n',
+         "must be plain, systemd, container or emperor-vassal, not kubernetes"),
         ('[tool.uwsgi-lint]\nfail-on = "fatal"\n', "error, warning or info"),
         ('[tool.uwsgi-lint]\nselect = "UWM"\nignore = [1]\n', "list of strings"),
-        ('[tool.uwsgi-lint\n', "cannot be read"),
+        ('[tool.uwsgi-lint\n', "cannot be parsed"),
     ],
 )
 def test_bad_settings_are_clear_errors(tmp_path: Path, text: str, fragment: str) -> None:
