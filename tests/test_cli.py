@@ -554,6 +554,29 @@ def test_bad_settings_file_is_a_usage_error(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ('[tool.uwsgi-lint]\nper-file-ignores = {"*" = [1]}\n',
+         "`per-file-ignores` for * must be a list of strings, not an array holding an integer"),
+        ("tool = 5\n", "[tool] must be a table, not an integer"),
+        ("tool = [1]\n", "[tool] must be a table, not an array holding an integer"),
+        ("[tool]\nuwsgi-lint = 3\n", "[tool.uwsgi-lint] must be a table, not an integer"),
+        ("a=" + "[" * 100_000 + "]" * 100_000, "cannot be parsed: it nests too deeply"),
+    ],
+)
+def test_hostile_pyproject_is_a_usage_error(
+    workdir: Path, capsys: pytest.CaptureFixture[str], document: str, message: str
+) -> None:
+    """Malformed settings end in exit code 2 and a message, not in an internal error."""
+    (workdir / "pyproject.toml").write_text(document)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["clean.ini"])
+    err = capsys.readouterr().err
+    assert exited.value.code == cli.EXIT_USAGE
+    assert f"uwsgi-lint: error: {workdir / 'pyproject.toml'}: {message}\n" in err
+
+
 def test_show_config(workdir: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     (workdir / "app.ini").write_bytes(b"[uwsgi]\nmaster = true\nvacuum\n[other]\nmaster = false\n")
     assert cli.main(["--show-config", "app.ini"]) == cli.EXIT_CLEAN

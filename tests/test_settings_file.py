@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from pytest_uwsgi_lint.engine import lint_paths
+from pytest_uwsgi_lint.engine import Settings, lint_paths
 from pytest_uwsgi_lint.findings import Severity
 from pytest_uwsgi_lint.settings_file import (
+    COMMAND_LINE_ONLY,
+    KNOWN_KEYS,
     SettingsError,
     find_settings,
     read_settings_file,
@@ -148,3 +154,171 @@ def test_per_file_ignores_and_exclude_apply(tmp_path: Path) -> None:
     settings = to_settings(find_settings(tmp_path))
     found = lint_paths([str(tmp_path)], settings)
     assert [Path(f.path).parent.name for f in found] == ["apps"]
+
+
+# hostile settings files: every wrong shape is a SettingsError naming the key --------------
+
+WRONG_TYPES = [
+    ('select = 5', "`select` must be a list of strings, not an integer"),
+    ('ignore = ["UWM", 1]', "`ignore` must be a list of strings, not an array holding an integer"),
+    ('extend-select = {a = "b"}', "`extend-select` must be a list of strings, not a table"),
+    ('exclude = [["a"]]', "`exclude` must be a list of strings, not an array holding an array"),
+    ('per-file-ignores = {"*" = [1]}',
+     "`per-file-ignores` for * must be a list of strings, not an array holding an integer"),
+    ('per-file-ignores = ["a"]',
+     "`per-file-ignores` must be a table of globs to lists of rules, not an array"),
+    ('per-file-ignores = {"*" = {a = 1}}',
+     "`per-file-ignores` for * must be a list of strings, not a table"),
+    ('env = {PORT = 8000}', "`env` for PORT must be a string, not an integer"),
+    ('env = "PORT=8000"', "`env` must be a table of variable names to strings, not a string"),
+    ('deployment = 1', "`deployment` must be a string, not an integer"),
+    ('deployment = ["plain"]', "`deployment` must be a string, not an array"),
+    ('uwsgi-version = 2.0', "`uwsgi-version` must be a string, not a float"),
+    ('uwsgi-version = 1979-05-27', "`uwsgi-version` must be a string, not a date or time"),
+    ('fail-on = true', "`fail-on` must be a string, not a boolean"),
+]
+
+
+@pytest.mark.parametrize(("setting", "message"), WRONG_TYPES)
+def test_every_key_names_its_expected_type(tmp_path: Path, setting: str, message: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(f"[tool.uwsgi-lint]\n{setting}\n")
+    with pytest.raises(SettingsError) as raised:
+        read_settings_file(path)
+    assert str(raised.value) == f"{path}: {message}"
+
+
+def test_every_key_is_covered_by_the_type_checks() -> None:
+    checked = {setting.split(" = ")[0] for setting, _ in WRONG_TYPES}
+    assert checked == set(KNOWN_KEYS) - set(COMMAND_LINE_ONLY)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tool = 5\n", "[tool] must be a table, not an integer"),
+        ("tool = [1]\n", "[tool] must be a table, not an array holding an integer"),
+        ("[[tool]]\n", "[tool] must be a table, not an array holding a table"),
+        ("[tool]\nuwsgi-lint = 3\n", "[tool.uwsgi-lint] must be a table, not an integer"),
+        ("a=" + "[" * 100_000 + "]" * 100_000 + "\n", "cannot be parsed: it nests too deeply"),
+        ("a=" + "{b=" * 100_000 + "1" + "}" * 100_000 + "\n",
+         "cannot be parsed: it nests too deeply"),
+    ],
+)
+def test_malformed_pyproject_is_a_settings_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as raised:
+        find_settings(tmp_path)
+    assert str(raised.value) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[uwsgi-lint]\nselect = a\n" + "x" * 3_000_000 + "\n",
+         "cannot be parsed: line 3 is neither a section header, an option nor a continuation: "),
+        ("y" * 3_000_000 + "\n[uwsgi-lint]\n",
+         "cannot be parsed: line 1 comes before any section header: "),
+    ],
+)
+def test_ini_parse_errors_name_the_file_and_clip_the_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "setup.cfg"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as raised:
+        find_settings(tmp_path)
+    shown = str(raised.value)
+    assert shown.startswith(f"{path}: {message}")
+    assert "<???>" not in shown
+    assert len(shown) < len(str(path)) + len(message) + 250
+
+
+@pytest.mark.parametrize(
+    ("text", "echoed"),
+    [
+        ('select = ["UW\\u0000X", "UWM"]', "no rule matches 'UW\\x00X'"),
+        ('ignore = ["\\u001b[31mred"]', "no rule matches '\\x1b[31mred'"),
+        ('select = ["' + "Q" * 10_000 + '"]', "no rule matches QQQ"),
+    ],
+)
+def test_odd_selectors_are_escaped_and_clipped(tmp_path: Path, text: str, echoed: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.uwsgi-lint]\n{text}\n")
+    with pytest.raises(SettingsError) as raised:
+        to_settings(find_settings(tmp_path))
+    shown = str(raised.value)
+    assert echoed in shown
+    assert shown.isprintable() and len(shown) < 500
+
+
+def test_overrides_are_checked_under_their_own_name(tmp_path: Path) -> None:
+    """A bad value from the command line names the flag, not the settings file beside it."""
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    with pytest.raises(SettingsError) as raised:
+        to_settings(find_settings(tmp_path), {"deployment": "k8s"}, {"deployment": "--deployment"})
+    assert str(raised.value) == (
+        "--deployment must be plain, systemd, container or emperor-vassal, not k8s"
+    )
+
+
+# property: any document under [tool.uwsgi-lint] gives settings or a SettingsError ----------
+
+def _toml(value: object) -> str:
+    """``value`` written as a TOML inline value (strings as JSON strings, which TOML reads)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return repr(value) if isinstance(value, float) else json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    assert isinstance(value, dict)
+    return "{" + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+
+
+_SCALARS = (
+    st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
+    | st.sampled_from(["UWM", "master-not-enabled", "2.0.30", "2.1", "container", "error", ""])
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(KNOWN_KEYS) | st.text(max_size=8)
+
+
+@given(table=st.dictionaries(_KEYS, _VALUES, max_size=6), overrides=st.dictionaries(
+    st.sampled_from(KNOWN_KEYS), _VALUES, max_size=2))
+@hypothesis_settings(max_examples=300, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_settings_table_gives_settings_or_a_settings_error(
+    tmp_path: Path, table: dict[str, object], overrides: dict[str, object]
+) -> None:
+    path = tmp_path / "pyproject.toml"
+    body = "".join(f"{json.dumps(k)} = {_toml(v)}\n" for k, v in table.items())
+    path.write_text(f"[tool.uwsgi-lint]\n{body}", encoding="utf-8", errors="surrogatepass")
+    try:
+        found = read_settings_file(path)
+        assert found is not None
+        settings = to_settings(found, overrides)
+    except SettingsError as error:
+        assert str(error).isprintable()
+    else:
+        assert "uwsgi-binary" not in table
+        assert isinstance(settings, Settings) and settings.rules is not None
+
+
+@given(body=st.text(max_size=200))
+@hypothesis_settings(max_examples=200, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_setup_cfg_gives_settings_or_a_settings_error(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "setup.cfg"
+    path.write_text(f"[uwsgi-lint]\n{body}", encoding="utf-8", errors="surrogatepass")
+    try:
+        found = read_settings_file(path)
+        if found is not None:
+            to_settings(found)
+    except SettingsError as error:
+        assert str(error).isprintable()
