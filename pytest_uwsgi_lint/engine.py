@@ -137,10 +137,22 @@ def _finding(rule: Rule, hit: Hit, path: str) -> Finding:
         code=rule.code,
         name=rule.name,
         severity=hit.severity or rule.severity,
-        message=printable(hit.full_message()),
-        fix=None if hit.fix is None else printable(hit.fix),
+        message=_clipped(printable(hit.full_message())),
+        fix=None if hit.fix is None else _clipped(printable(hit.fix)),
         edits=hit.edits,
     )
+
+
+#: The longest message or fix text shown: they quote what the config says, which may be a
+#: key or value of megabytes.
+MAX_MESSAGE = 2_000
+
+
+def _clipped(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    half = MAX_MESSAGE // 2
+    return f"{text[:half]} […{len(text) - 2 * half:,} characters left out…] {text[-half:]}"
 
 
 def _meta(name: str, path: str, message: str, line: int = 1, column: int = 1) -> Finding:

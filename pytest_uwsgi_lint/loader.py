@@ -15,6 +15,7 @@ decided is kept with its ``condition`` so rules do not report it as certain.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -25,6 +26,9 @@ from pytest_uwsgi_lint.reader import DEFAULT_SECTION, Entry, IniFile, read_ini
 from pytest_uwsgi_lint.sources import UnreadableSource, read_source, real_path
 from pytest_uwsgi_lint.values import atoi
 
+#: Files that describe the process reading them: what uWSGI would read there is not what the
+#: linter's own process would (``/proc/sys/...`` describes the host, and is read like ``%k``).
+_PROCESS_FILES = re.compile(r"/proc/(?:self|thread-self|[0-9]+)/")
 MAX_DEPTH = 32
 MAX_FOR_ITEMS = 10_000
 #: Files one config may read in all: an include tree that fans out (each file including the
@@ -33,6 +37,9 @@ MAX_LOADS = 1_000
 #: Options that loop bodies may add in all (items times lines); past it, the rest of each
 #: body is exported once instead of once per item.
 MAX_ROUTED = 100_000
+#: Options one config may add in all, whatever adds them: the same file included a thousand
+#: times multiplies its options without reading more than one file.
+MAX_OPTIONS = 1 << 20
 SCHEMES = ("exec", "http", "https", "call", "callint", "fd", "data", "sym", "section", "emperor")
 EXECUTING_SCHEMES = ("exec", "call", "callint")
 TERMINATORS = frozenset({"end", "endfor", "endif", "end-if", "end-for"})
@@ -174,9 +181,10 @@ class Loader:
         return None
 
     def _not_read(self, source: str, via: Entry) -> bool:
-        """Scheme sources and stdin are reported, never read (``exec://`` runs a shell)."""
+        """Scheme sources, stdin and files of the reading process are reported, never read
+        (``exec://`` runs a shell; ``/proc/self/...`` would describe the linter's process)."""
         scheme = scheme_of(source)
-        if not scheme and source != "-":
+        if not scheme and source != "-" and not _PROCESS_FILES.match(source):
             return False
         self._event("config-source-not-read", via, source)
         if scheme in EXECUTING_SCHEMES:
@@ -229,6 +237,8 @@ class Loader:
         if len(self.stack) > MAX_DEPTH:  # the top file plus 32 nested includes
             self._event("include-too-deep", via, path)
             return
+        if len(self.exported) >= MAX_OPTIONS:
+            return  # the bound on options is reached: nothing more would be kept
         if self.loads >= MAX_LOADS:
             if not self.events_of("include-too-many"):
                 self._event("include-too-many", via, path)
@@ -239,7 +249,7 @@ class Loader:
             try:
                 data = read_source(path)
             except UnreadableSource as error:
-                self._event("include-not-found", via, f"{path} ({error})")
+                self._unreadable(via, path, error)
                 return
         self.stack.append(_Frame(key, chain))
         try:
@@ -260,6 +270,10 @@ class Loader:
             elif self.block is not None:
                 self._route(entry, self.block)
                 return
+        if len(self.exported) >= MAX_OPTIONS:
+            if not self.events_of("options-too-many"):
+                self._event("options-too-many", entry, entry.path)
+            return
         option = catalog.lookup(entry.key)
         immediate = option is not None and option.immediate
         exported = Exported(entry, immediate, self.inheriting)
@@ -379,10 +393,18 @@ class Loader:
         try:
             data = read_source(source)
         except UnreadableSource as error:
-            self._event("include-not-found", via, f"{source} ({error})")
+            self._unreadable(via, source, error)
             return None
-        text = data.decode("utf-8", "surrogateescape")
+        text = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")  # a C string
         return text[:-1] if text.endswith(("\n", "\r")) else text
+
+    def _unreadable(self, via: Entry, path: str, error: UnreadableSource) -> None:
+        """A missing file makes uWSGI exit; one the linter only chose not to read (a FIFO, a
+        device, a file past the size bound) is reported as not read."""
+        if error.present:
+            self._event("config-source-not-read", via, path)
+        else:
+            self._event("include-not-found", via, f"{path} ({error})")
 
     def _placeholder_hook(self, key: str) -> str | None:
         return manage_placeholder(key, self._first_value)

@@ -21,7 +21,7 @@ from pytest_uwsgi_lint.values import atoi, has_expansion, is_plain_integer, uwsg
 
 #: Loader events after which some options of the instance may be missing from the model.
 UNREAD_EVENTS = ("include-not-found", "config-source-not-read", "include-too-deep",
-                 "include-too-many")
+                 "include-too-many", "options-too-many")
 
 
 @dataclass(frozen=True)

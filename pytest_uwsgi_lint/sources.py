@@ -26,7 +26,13 @@ _KINDS = {
 
 
 class UnreadableSource(Exception):
-    """A config that cannot be read; the message says why, in the user's terms."""
+    """A config that cannot be read; the message says why, in the user's terms. ``present``
+    is set when the file is there but the linter chose not to read it (a FIFO, a device, a
+    directory, a file past the size bound), which uWSGI itself may well read."""
+
+    def __init__(self, message: str, present: bool = False) -> None:
+        super().__init__(message)
+        self.present = present
 
 
 def real_path(path: str) -> str:
@@ -42,6 +48,10 @@ def real_path(path: str) -> str:
 @lru_cache(maxsize=1024)
 def _real_directory(directory: str) -> str:
     return os.path.realpath(directory)
+
+
+def _too_large(limit: int) -> UnreadableSource:
+    return UnreadableSource(f"is larger than {limit} bytes; it was not read", present=True)
 
 
 def _not_regular(mode: int) -> str:
@@ -69,14 +79,14 @@ def _open_regular(path: str, limit: int) -> int:
     blocking and checked again once open; raises UnreadableSource, or OSError."""
     info = os.stat(path)
     if not stat.S_ISREG(info.st_mode):
-        raise UnreadableSource(_not_regular(info.st_mode))
+        raise UnreadableSource(_not_regular(info.st_mode), present=True)
     if info.st_size > limit:
-        raise UnreadableSource(f"is larger than {limit} bytes; it was not read")
+        raise _too_large(limit)
     fd = os.open(path, _FLAGS)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise UnreadableSource(_not_regular(mode))
+            raise UnreadableSource(_not_regular(mode), present=True)
     except BaseException:
         os.close(fd)
         raise
@@ -99,7 +109,7 @@ def read_chunks(path: str, size: int, limit: int = MAX_BYTES) -> Iterator[bytes]
                 raise UnreadableSource(_explain(path, error)) from None
             total += len(chunk)
             if total > limit:
-                raise UnreadableSource(f"is larger than {limit} bytes; it was not read")
+                raise _too_large(limit)
             if not chunk:
                 return
             yield chunk
@@ -112,7 +122,8 @@ def read_source(path: str, limit: int = MAX_BYTES) -> bytes:
     if path == "-":
         data = sys.stdin.buffer.read(limit + 1)
         if len(data) > limit:
-            raise UnreadableSource(f"standard input is larger than {limit} bytes; it was not read")
+            raise UnreadableSource(f"standard input is larger than {limit} bytes; it was not read",
+                                   present=True)
         return data
     try:
         fd = _open_regular(path, limit)
@@ -131,7 +142,7 @@ def read_source(path: str, limit: int = MAX_BYTES) -> bytes:
         raise UnreadableSource(_explain(path, error)) from None
     data = b"".join(chunks)
     if len(data) > limit:
-        raise UnreadableSource(f"is larger than {limit} bytes; it was not read")
+        raise _too_large(limit)
     return data
 
 

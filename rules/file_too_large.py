@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.loader import MAX_OPTIONS
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
@@ -14,7 +15,9 @@ def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does
     Reports a config, or a file it includes, with more than 1,048,576 lines or more than
-    100,000 `%` pairs: the linter reads it up to that point and checks nothing after it.
+    100,000 `%` pairs, and a config whose files add more than 1,048,576 options in all (the
+    same file included again and again): the linter reads up to that point and checks
+    nothing after it.
 
     ## Why is this bad?
     No hand-written uWSGI config comes near these sizes; a file that does is generated, or
@@ -43,3 +46,11 @@ def check(config: Config) -> Iterable[Hit]:
                 path=ini.path,
                 fix="split the file, or check that it is the config you meant",
             )
+    for event in config.events("options-too-many"):
+        yield Hit.at(
+            event.entry,
+            f"the files of this config add more than {MAX_OPTIONS:,} options (a file included "
+            "again and again?): the linter stopped loading here and checked nothing after it, "
+            "while uWSGI loads them all",
+            fix="include each file once",
+        )

@@ -177,3 +177,12 @@ def test_big_but_bounded_files_are_linted(outcome: tuple[int, dict[str, list[str
     _, by_file, _ = outcome
     for name in ("million-lines.ini", "long-line.ini", "for-items.ini", "invalid-utf8.ini"):
         assert "file-unreadable" not in by_file.get(name, []), name
+
+
+def test_messages_quote_huge_text_clipped() -> None:
+    from pytest_uwsgi_lint.engine import MAX_MESSAGE, lint_text
+
+    findings = lint_text("[uwsgi]\nmaster = true\n" + "k" * 5_000_000 + " = 1\n")
+    unknown = [f for f in findings if f.name == "unknown-option"]
+    assert unknown and len(unknown[0].message) < MAX_MESSAGE + 100
+    assert "characters left out" in unknown[0].message

@@ -15,7 +15,14 @@ import pytest
 
 from pytest_uwsgi_lint.engine import Settings, lint_source
 from pytest_uwsgi_lint.findings import Finding
-from pytest_uwsgi_lint.loader import MAX_FOR_ITEMS, MAX_LOADS, MAX_ROUTED, Loaded, load
+from pytest_uwsgi_lint.loader import (
+    MAX_FOR_ITEMS,
+    MAX_LOADS,
+    MAX_OPTIONS,
+    MAX_ROUTED,
+    Loaded,
+    load,
+)
 from pytest_uwsgi_lint.placeholders import MAX_VALUE_BYTES
 
 
@@ -256,8 +263,8 @@ def test_fifo_include_does_not_hang(tmp_path: Path) -> None:
     config.write_text(f"[uwsgi]\nmaster = true\ninclude = {fifo}\nx = @({fifo})\n")
     script = (
         "import sys; from pytest_uwsgi_lint.engine import lint_source, Settings;"
-        "fs = lint_source(sys.argv[1], Settings(select=('include-not-found',))).findings;"
-        "print(len(fs), all('FIFO' in f.message for f in fs))"
+        "fs = lint_source(sys.argv[1], Settings(select=('config-source-not-read',))).findings;"
+        "print(len(fs), all('pipe.ini` was not read' in f.message for f in fs))"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, str(config)], capture_output=True, text=True, timeout=120
@@ -311,3 +318,27 @@ def test_an_expansion_past_the_size_bound_is_not_called_a_loop() -> None:
                   .encode(), "x")
     assert [(e.kind, e.entry.key, e.detail) for e in loaded.events] == [
         ("expansion-too-large", "env", "%(x)"), ("placeholder-loop", "pythonpath", "%(pythonpath)")]
+
+
+def test_a_file_read_with_at_ends_at_its_first_nul(tmp_path: Path) -> None:
+    (tmp_path / "v.txt").write_bytes(b"abc\0def\n")
+    loaded = load(f"[uwsgi]\nprocname = @({tmp_path}/v.txt)\n".encode(), str(tmp_path / "x.ini"))
+    assert [e.value for e in loaded.entries] == ["abc"]  # uWSGI keeps a C string
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "/proc/self/status", "fifo.ini"])
+def test_sources_uwsgi_could_read_but_the_linter_does_not_are_not_called_missing(
+    tmp_path: Path, source: str
+) -> None:
+    os.mkfifo(tmp_path / "fifo.ini")
+    path = source if source.startswith("/") else str(tmp_path / source)
+    for line in (f"procname = @({path})", f"ini = {path}"):
+        loaded = load(f"[uwsgi]\n{line}\n".encode(), str(tmp_path / "x.ini"))
+        assert [(e.kind, e.detail) for e in loaded.events] == [("config-source-not-read", path)]
+
+
+def test_a_file_included_again_and_again_stops_at_the_option_bound() -> None:
+    data = b"[uwsgi]\nmaster = true\n" + b"ini = :big\n" * 200 + b"[big]\n" + b"x = 1\n" * 10_000
+    loaded = load(data, "/nonexistent/app.ini")
+    assert len(loaded.entries) == MAX_OPTIONS
+    assert [e.kind for e in loaded.events] == ["options-too-many"]
