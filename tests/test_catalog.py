@@ -203,15 +203,40 @@ def test_master_implying_count() -> None:
 @pytest.mark.parametrize(("text", "table"), [
     ("2.0.30", "2.0.30"), ("2.0.28", "2.0.28"), ("2.0.31", "2.0.30"), ("2.0.18.5", "2.0.18"),
     ("1.9.18", "1.9.17.1"), ("2.1", catalog.DEVELOPMENT), ("2.1-dev", catalog.DEVELOPMENT),
-    ("2.1.0", catalog.DEVELOPMENT), ("2.0", "2.0"), ("0.1", "0.9.5"),
+    ("2.1.0", catalog.DEVELOPMENT), ("2.0", "2.0"), ("1.0", "1.0"), ("1.5", "1.4.10"),
 ])
 def test_table_for(text: str, table: str) -> None:
     assert catalog.table_for(v(text)) == table
 
 
-def test_parse_version_rejects_nonsense() -> None:
-    with pytest.raises(ValueError, match="not a uWSGI version"):
-        v("latest")
+def test_table_for_a_binary_older_than_the_catalog() -> None:
+    """A binary reports its own version, which is not checked: the oldest table applies."""
+    assert catalog.table_for(Version("0.1")) == "0.9.5"
+
+
+@pytest.mark.parametrize("text", [
+    catalog.releases()[0], catalog.NEWEST_RELEASE, "2.0.31", "2.1.0", "2.1.99", "2.1-dev",
+    "master",
+])
+def test_parse_version_accepts_the_releases_and_the_development_line(text: str) -> None:
+    assert catalog.table_for(v(text)) in (*catalog.releases(), catalog.DEVELOPMENT)
+
+
+@pytest.mark.parametrize("text", [
+    "latest", "", "0.1", "0.9.4", "2.2", "3.0", "99999999999999999999999.0", "9" * 5000,
+    "1!2.0", "2.0\x00",
+])
+def test_parse_version_rejects_versions_no_uwsgi_has(text: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        v(text)
+    message = str(raised.value)
+    assert message.startswith("not a uWSGI version: ")
+    assert message.endswith(
+        f"use a release from {catalog.releases()[0]} to {catalog.releases()[-1]} (a version "
+        "between two releases reads as the older one) or the 2.1 development branch (2.1, "
+        "2.1-dev, master or any 2.1.x)"
+    )
+    assert message.isprintable() and len(message) < 500
 
 
 def test_catalog_is_loaded_only_when_used() -> None:

@@ -224,6 +224,10 @@ def test_fail_on_sets_the_threshold(
         (["--ignore", "UWX"], "--ignore: no rule matches UWX"),
         (["--extend-select", "UWM,UWQ9"], "--extend-select: no rule matches UWQ9"),
         (["--uwsgi-version", "two"], "not a uWSGI version: 'two'"),
+        (["--uwsgi-version", "99999999999999999999999.0"],
+         "--uwsgi-version: not a uWSGI version: '99999999999999999999999.0'; use a release "
+         "from 0.9.5 to 2.0.30"),
+        (["--uwsgi-version", "0.1"], "--uwsgi-version: not a uWSGI version: '0.1'"),
         (["--format", "xml"], "invalid choice: 'xml'"),
         (["--fail-on", "fatal"], "invalid choice: 'fatal'"),
         (["--explain", "no-such-rule"], "no rule is called no-such-rule"),

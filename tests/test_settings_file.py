@@ -97,6 +97,8 @@ def test_files_without_our_section_are_skipped(tmp_path: Path) -> None:
     [
         ('[tool.uwsgi-lint]\nselekt = ["UWM"]\n', "`selekt` is an unknown key"),
         ('[tool.uwsgi-lint]\nuwsgi-version = "banana"\n', "not a uWSGI version"),
+        ('[tool.uwsgi-lint]\nuwsgi-version = "2.2"\n',
+         "`uwsgi-version`: not a uWSGI version: '2.2'; use a release from 0.9.5 to 2.0.30"),
         ('[tool.uwsgi-lint]\ndeployment = "kubernetes"\n',
          "must be plain, systemd, container or emperor-vassal, not kubernetes"),
         ('[tool.uwsgi-lint]\nfail-on = "fatal"\n', "error, warning or info"),

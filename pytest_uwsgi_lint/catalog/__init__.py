@@ -22,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 DEVELOPMENT = "2.1-dev"
 NEWEST_RELEASE = "2.0.30"
 _DEVELOPMENT_VERSION = Version("2.1.dev0")
+_AFTER_DEVELOPMENT = Version("2.2.dev0")  # every 2.1.x is the development branch; 2.2 is none
 _SCALAR_KINDS = frozenset({"flag", "inverse-flag", "int", "uint", "megabytes", "string"})
 _MASTER_FLAGS = frozenset({"UWSGI_OPT_MASTER", "UWSGI_OPT_LOG_MASTER", "UWSGI_OPT_REQ_LOG_MASTER"})
 _MACRO = re.compile(r"#ifdef (\w+)|(?<!!)defined\((\w+)\)")
@@ -218,14 +219,37 @@ def pyuwsgi_options() -> frozenset[str]:
     return frozenset(str(n) for n in _raw()["pyuwsgi-2.0.30"])
 
 
+@lru_cache(maxsize=1)
+def _oldest() -> Version:
+    return Version(releases()[0])
+
+
+def accepted_versions() -> str:
+    """The versions :func:`parse_version` accepts, in words for a message."""
+    return (
+        f"use a release from {releases()[0]} to {releases()[-1]} (a version between two "
+        "releases reads as the older one) or the 2.1 development branch (2.1, 2.1-dev, master "
+        "or any 2.1.x)"
+    )
+
+
 def parse_version(text: str) -> Version:
-    """A target version; ``2.1`` and ``2.1-dev`` both mean the development branch."""
+    """A target version: a release from the oldest the catalog has on (one between two tags
+    reads as the older tag), or the development branch, which ``2.1``, ``2.1-dev``,
+    ``master`` and every 2.1.x name. Versions no uWSGI had or will have on these option tables
+    (``0.1``, ``3.0``, ``99999999999999999999999.0``) are a ValueError, as they would silently
+    pick the oldest or the development table."""
     if text in ("2.1", DEVELOPMENT, "master"):
         return _DEVELOPMENT_VERSION
     try:
-        return Version(text)
-    except InvalidVersion:
-        raise ValueError(f"not a uWSGI version: {text!r}") from None
+        version: Version | None = Version(text)
+    except (InvalidVersion, ValueError):  # ValueError: a number too long to convert
+        version = None
+    if version is None or not _oldest() <= version < _AFTER_DEVELOPMENT:
+        from pytest_uwsgi_lint.findings import shown  # only on this error path
+
+        raise ValueError(f"not a uWSGI version: {shown(text)!r}; {accepted_versions()}")
+    return version
 
 
 def master_implying() -> frozenset[str]:
@@ -237,6 +261,7 @@ __all__ = [
     "DEVELOPMENT",
     "NEWEST_RELEASE",
     "Option",
+    "accepted_versions",
     "historic",
     "in_runs",
     "lookup",
