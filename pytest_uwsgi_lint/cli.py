@@ -30,6 +30,7 @@ from pytest_uwsgi_lint.findings import Finding, Severity
 from pytest_uwsgi_lint.fixes import FixOutcome, fix_file, unified_diff, write_atomically
 from pytest_uwsgi_lint.registry import Rule, all_rules, find_rule
 from pytest_uwsgi_lint.report import (
+    format_finding,
     format_github,
     format_json,
     format_sarif,
@@ -316,8 +317,8 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
         out.write("".join(unified_diff(o) for o in outcomes if o.changed))
         _report_fixes(outcomes, "Would fix", err)
     elif args.format == "text":
-        if findings:
-            out.write(format_text(findings) + "\n")
+        for finding in findings:  # one at a time: the whole text may be as big as the findings
+            out.write(format_finding(finding) + "\n")
         out.write(summary(findings, files) + "\n")
     else:
         document = FORMATS[args.format](findings, settings, files)
