@@ -137,10 +137,26 @@ def _finding(rule: Rule, hit: Hit, path: str) -> Finding:
         code=rule.code,
         name=rule.name,
         severity=hit.severity or rule.severity,
-        message=_clipped(printable(hit.full_message())),
-        fix=None if hit.fix is None else _clipped(printable(hit.fix)),
+        message=_shared(_clipped(printable(hit.full_message()))),
+        fix=None if hit.fix is None else _shared(_clipped(printable(hit.fix))),
         edits=hit.edits,
     )
+
+
+# Most messages are the same in every file ("strict mode is off..."): a run over thousands of
+# files keeps one copy of each, so memory grows with the findings, not with their text. The
+# table is bounded, and starts afresh when full.
+_TEXTS: dict[str, str] = {}
+_MAX_TEXTS = 4096
+
+
+def _shared(text: str) -> str:
+    found = _TEXTS.get(text)
+    if found is None:
+        if len(_TEXTS) >= _MAX_TEXTS:
+            _TEXTS.clear()
+        found = _TEXTS[text] = text
+    return found
 
 
 #: The longest message or fix text shown: they quote what the config says, which may be a
