@@ -50,6 +50,9 @@ def _real_directory(directory: str) -> str:
     return os.path.realpath(directory)
 
 
+_CHUNK = 1 << 16
+
+
 def _too_large(limit: int) -> UnreadableSource:
     return UnreadableSource(f"is larger than {limit} bytes; it was not read", present=True)
 
@@ -102,9 +105,11 @@ def read_chunks(path: str, size: int, limit: int = MAX_BYTES) -> Iterator[bytes]
         raise UnreadableSource(_explain(path, error)) from None
     try:
         total = 0
+        want = min(size, os.fstat(fd).st_size + 1)  # see read_source
         while True:
             try:
-                chunk = os.read(fd, size)
+                chunk = os.read(fd, want)
+                want = size
             except OSError as error:
                 raise UnreadableSource(_explain(path, error)) from None
             total += len(chunk)
@@ -130,8 +135,13 @@ def read_source(path: str, limit: int = MAX_BYTES) -> bytes:
         try:
             chunks = []
             remaining = limit + 1
+            # The first read asks for the size the file has (plus one byte, to see growth):
+            # asking every small file for a megabyte leaves the allocator's heap fragmented,
+            # and a run's memory growing with the number of files.
+            want = os.fstat(fd).st_size + 1
             while remaining > 0:
-                chunk = os.read(fd, min(remaining, 1 << 20))
+                chunk = os.read(fd, min(remaining, want))
+                want = _CHUNK
                 if not chunk:
                     break
                 chunks.append(chunk)
