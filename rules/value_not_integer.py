@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Optional
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit, Severity
@@ -110,18 +111,35 @@ def check(config: Config) -> Iterable[Hit]:
             continue
         if not target.has(entry.key) or has_expansion(entry.value):
             continue
-        cut = inline_comment(entry.value)
-        text = entry.value if cut is None else entry.value[:cut].rstrip()
-        if cut is not None and _WRITTEN.match(text):
-            continue  # a plain number with a comment after it: inline-comment says so
-        reading = read(option.handler, text)
-        written = int(text) if _WRITTEN.match(text) else None
-        if written == reading.number and not reading.fatal:
-            continue
-        out_of_range = written is not None and not reading.fatal
-        yield Hit.at(
-            entry,
-            _describe(entry.key, option, text, reading),
-            fix=_fix(entry.key, option, text),
-            severity=Severity.WARNING if out_of_range else None,
-        )
+        memo = (entry.key, option.handler, option.kind, entry.value)
+        if memo not in _VERDICTS:
+            if len(_VERDICTS) >= _MAX_VERDICTS:
+                _VERDICTS.clear()
+            _VERDICTS[memo] = _verdict(entry.key, option, entry.value)
+        found = _VERDICTS[memo]
+        if found is not None:
+            message, fix, severity = found
+            yield Hit.at(entry, message, fix=fix, severity=severity)
+
+
+# The same settings recur in every file of a project (`processes = 4`): what uWSGI reads from
+# a value depends only on the option's name, handler and kind, so each is judged once.
+_Verdict = Optional[tuple[str, str, Optional[Severity]]]
+_VERDICTS: dict[tuple[str, str, str, str], _Verdict] = {}
+_MAX_VERDICTS = 4096
+
+
+def _verdict(key: str, option: catalog.Option, value: str) -> _Verdict:
+    """The message, fix and severity for ``key = value``, or None when uWSGI reads the
+    number that is written."""
+    cut = inline_comment(value)
+    text = value if cut is None else value[:cut].rstrip()
+    if cut is not None and _WRITTEN.match(text):
+        return None  # a plain number with a comment after it: inline-comment says so
+    reading = read(option.handler, text)
+    written = int(text) if _WRITTEN.match(text) else None
+    if written == reading.number and not reading.fatal:
+        return None
+    out_of_range = written is not None and not reading.fatal
+    return (_describe(key, option, text, reading), _fix(key, option, text),
+            Severity.WARNING if out_of_range else None)
