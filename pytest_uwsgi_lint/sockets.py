@@ -23,6 +23,7 @@ import ipaddress
 import re
 import socket
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pytest_uwsgi_lint.kvlist import parse_kvlist
 from pytest_uwsgi_lint.model import Config, canonical_name, per_config
@@ -159,6 +160,7 @@ class Listener:
         return text
 
 
+@lru_cache(maxsize=4096)  # the same few addresses recur across a project's configs
 def parse_address(text: str, abstract_mode: bool = False) -> Address:
     """Type one listening address as ``uwsgi_new_socket``/``bind_to_*`` would.
 
