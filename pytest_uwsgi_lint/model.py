@@ -114,6 +114,10 @@ class Config:
 
     @cached_property
     def _known(self) -> list[tuple[Entry, catalog.Option]]:
+        if not self.foreign:  # the usual case: every key is an option of the target
+            option = self.target.option
+            named = [(entry, option(entry.key)) for entry in self.entries]
+            return [(entry, found) for entry, found in named if found is not None]
         plugins = self.plugins
         accepted: dict[str, catalog.Option | None] = {}
         for key in {entry.key for entry in self.entries}:
