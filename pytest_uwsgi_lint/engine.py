@@ -21,6 +21,7 @@ from pytest_uwsgi_lint import catalog, suppression
 from pytest_uwsgi_lint.binary import probe
 from pytest_uwsgi_lint.findings import Finding, Hit, Severity, printable
 from pytest_uwsgi_lint.loader import Loaded, load
+from pytest_uwsgi_lint.memo import remember
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, IniFile, split_section_spec
 from pytest_uwsgi_lint.registry import Rule, find_rule, select_rules
@@ -144,19 +145,13 @@ def _finding(rule: Rule, hit: Hit, path: str) -> Finding:
 
 
 # Most messages are the same in every file ("strict mode is off..."): a run over thousands of
-# files keeps one copy of each, so memory grows with the findings, not with their text. The
-# table is bounded, and starts afresh when full.
+# files keeps one copy of each, so memory grows with the findings, not with their text.
 _TEXTS: dict[str, str] = {}
-_MAX_TEXTS = 4096
 
 
 def _shared(text: str) -> str:
     found = _TEXTS.get(text)
-    if found is None:
-        if len(_TEXTS) >= _MAX_TEXTS:
-            _TEXTS.clear()
-        found = _TEXTS[text] = text
-    return found
+    return remember(_TEXTS, text, text, 4096) if found is None else found
 
 
 #: The longest message or fix text shown: they quote what the config says, which may be a

@@ -20,13 +20,10 @@ from packaging.version import Version
 
 from pytest_uwsgi_lint import catalog, suggest
 from pytest_uwsgi_lint.binary import Build
+from pytest_uwsgi_lint.memo import remember
 
 _PLUGIN_FILE = re.compile(r"_plugin\.so$")
 _VERSION_SUFFIX = re.compile(r"[0-9._]+$")
-# Rules ask about the same few names for every file of a run, so a target remembers its
-# answers (the catalog and a probed build never change during a run); a bound keeps a file of
-# a million made-up keys from growing the memory of the whole run.
-_REMEMBERED = 1 << 16
 
 
 class Presence(enum.Enum):
@@ -132,10 +129,7 @@ class Target:
         try:
             return self._options[name]
         except KeyError:
-            found = catalog.lookup(name, self.version)
-            if len(self._options) < _REMEMBERED:
-                self._options[name] = found
-            return found
+            return remember(self._options, name, catalog.lookup(name, self.version))
 
     def names_with(self, test: Callable[[catalog.Option, Target], bool]) -> frozenset[str]:
         """The target's option names whose record passes ``test`` (a module-level function),
@@ -157,9 +151,8 @@ class Target:
         :func:`suggest.suggestions`); a typo tends to recur across a project's files."""
         found = self._suggestions.get(name)
         if found is None:
-            found = suggest.suggestions(name, self.has, self._names)
-            if len(self._suggestions) < _REMEMBERED:
-                self._suggestions[name] = found
+            found = remember(self._suggestions, name,
+                             suggest.suggestions(name, self.has, self._names))
         return list(found)
 
     @cached_property
@@ -179,9 +172,7 @@ class Target:
         items of the config, which add their options to a probed build at start-up."""
         known = self._statuses.get(name)
         if known is None:
-            known = self._status(name)
-            if len(self._statuses) < _REMEMBERED:
-                self._statuses[name] = known
+            known = remember(self._statuses, name, self._status(name))
         if known.presence is Presence.NOT_BUILT and plugins:
             option = known.option
             if option is not None and option.plugin and any(

@@ -53,10 +53,8 @@ def check(config: Config) -> Iterable[Hit]:
     target = config.target
     deprecated = target.names_with(_deprecated)
     for entry in config.entries:
-        if entry.key not in deprecated:
-            continue
-        option = target.option(entry.key)
-        if option is None or not target.has(entry.key) or not option.deprecated_at(target.table):
+        option = target.option(entry.key) if entry.key in deprecated else None
+        if option is None:
             continue
         reason = REASONS.get(option.name, "its handler no longer does anything")
         yield Hit.at(

@@ -71,9 +71,7 @@ def check(config: Config) -> Iterable[Hit]:
         return
     special = target.names_with(_needs_feature)
     for entry in config.entries:
-        if entry.key not in special:
-            continue
-        option = target.option(entry.key)
+        option = target.option(entry.key) if entry.key in special else None
         features = needed(option) if option is not None else []
         if features:
             yield Hit.at(

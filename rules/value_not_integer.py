@@ -9,6 +9,7 @@ from typing import Optional
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.integers import Reading, maximum, read
+from pytest_uwsgi_lint.memo import remember
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.target import Target
@@ -104,19 +105,12 @@ def check(config: Config) -> Iterable[Hit]:
     target = config.target
     integers = target.names_with(_integer)
     for entry in config.entries:
-        if entry.key not in integers:
+        option = target.option(entry.key) if entry.key in integers else None
+        if option is None or has_expansion(entry.value):
             continue
-        option = target.option(entry.key)
-        if option is None or option.kind not in ("int", "uint", "megabytes"):
-            continue
-        if not target.has(entry.key) or has_expansion(entry.value):
-            continue
-        memo = (entry.key, option.handler, option.kind, entry.value)
-        if memo not in _VERDICTS:
-            if len(_VERDICTS) >= _MAX_VERDICTS:
-                _VERDICTS.clear()
-            _VERDICTS[memo] = _verdict(entry.key, option, entry.value)
-        found = _VERDICTS[memo]
+        question = (entry.key, option.handler, option.kind, entry.value)
+        found = (_VERDICTS[question] if question in _VERDICTS
+                 else remember(_VERDICTS, question, _verdict(entry.key, option, entry.value), 4096))
         if found is not None:
             message, fix, severity = found
             yield Hit.at(entry, message, fix=fix, severity=severity)
@@ -126,7 +120,6 @@ def check(config: Config) -> Iterable[Hit]:
 # a value depends only on the option's name, handler and kind, so each is judged once.
 _Verdict = Optional[tuple[str, str, Optional[Severity]]]
 _VERDICTS: dict[tuple[str, str, str, str], _Verdict] = {}
-_MAX_VERDICTS = 4096
 
 
 def _verdict(key: str, option: catalog.Option, value: str) -> _Verdict:
