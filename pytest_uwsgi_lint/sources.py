@@ -105,7 +105,10 @@ def read_chunks(path: str, size: int, limit: int = MAX_BYTES) -> Iterator[bytes]
         raise UnreadableSource(_explain(path, error)) from None
     try:
         total = 0
-        want = min(size, os.fstat(fd).st_size + 1)  # see read_source
+        # The first read asks for the size the file has (plus one byte, to see growth):
+        # asking every small file for a large buffer leaves the allocator's heap fragmented,
+        # and a run's memory growing with the number of files.
+        want = min(size, os.fstat(fd).st_size + 1)
         while True:
             try:
                 chunk = os.read(fd, want)
@@ -130,30 +133,7 @@ def read_source(path: str, limit: int = MAX_BYTES) -> bytes:
             raise UnreadableSource(f"standard input is larger than {limit} bytes; it was not read",
                                    present=True)
         return data
-    try:
-        fd = _open_regular(path, limit)
-        try:
-            chunks = []
-            remaining = limit + 1
-            # The first read asks for the size the file has (plus one byte, to see growth):
-            # asking every small file for a megabyte leaves the allocator's heap fragmented,
-            # and a run's memory growing with the number of files.
-            want = os.fstat(fd).st_size + 1
-            while remaining > 0:
-                chunk = os.read(fd, min(remaining, want))
-                want = _CHUNK
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                remaining -= len(chunk)
-        finally:
-            os.close(fd)
-    except OSError as error:
-        raise UnreadableSource(_explain(path, error)) from None
-    data = b"".join(chunks)
-    if len(data) > limit:
-        raise _too_large(limit)
-    return data
+    return b"".join(read_chunks(path, _CHUNK, limit))
 
 
 __all__ = ["MAX_BYTES", "UnreadableSource", "read_chunks", "read_source", "real_path"]
