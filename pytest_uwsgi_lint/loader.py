@@ -110,7 +110,7 @@ class Loader:
     first_exported: dict[str, Exported] = field(default_factory=dict)
     files: list[IniFile] = field(default_factory=list)
     events: list[LoadEvent] = field(default_factory=list)
-    loads: int = 0
+    loads: int = 0  # include attempts, read or not: a bound on the work, not on the files
     routed: int = 0
     block: Block | None = None
     last_file: str | None = None
@@ -139,8 +139,10 @@ class Loader:
     def _event(self, kind: str, entry: Entry, detail: str) -> None:
         self.events.append(LoadEvent(kind, entry, detail))
 
-    def events_of(self, kind: str) -> list[LoadEvent]:
-        return [event for event in self.events if event.kind == kind]
+    def _event_once(self, kind: str, entry: Entry, detail: str) -> None:
+        """An event for a bound reached: the first time only, however often it is hit."""
+        if not any(event.kind == kind for event in self.events):
+            self._event(kind, entry, detail)
 
     def _table(self, path: str, section: str) -> dict[bytes, bytes]:
         """The ``%`` table for a file; ``%O %D ...`` hold the values of the first file."""
@@ -240,8 +242,7 @@ class Loader:
         if len(self.exported) >= MAX_OPTIONS:
             return  # the bound on options is reached: nothing more would be kept
         if self.loads >= MAX_LOADS:
-            if not self.events_of("include-too-many"):
-                self._event("include-too-many", via, path)
+            self._event_once("include-too-many", via, path)
             return
         self.loads += 1
         data = self.contents.get(path)
@@ -271,8 +272,7 @@ class Loader:
                 self._route(entry, self.block)
                 return
         if len(self.exported) >= MAX_OPTIONS:
-            if not self.events_of("options-too-many"):
-                self._event("options-too-many", entry, entry.path)
+            self._event_once("options-too-many", entry, entry.path)
             return
         option = catalog.lookup(entry.key)
         immediate = option is not None and option.immediate
@@ -285,8 +285,7 @@ class Loader:
     def _route(self, entry: Entry, block: Block) -> None:
         items = block.items
         if self.routed + len(items) > MAX_ROUTED and len(items) > 1:
-            if not self.events_of("loop-expansion-capped"):
-                self._event("loop-expansion-capped", block.opener, str(MAX_ROUTED))
+            self._event_once("loop-expansion-capped", block.opener, str(MAX_ROUTED))
             items = items[:1]
         self.routed += len(items)
         self.logic_running = True
