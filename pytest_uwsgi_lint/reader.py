@@ -215,15 +215,15 @@ def read_ini(
         column = raw.index(stripped[0]) + 1
         first_byte = stripped[0]
         if first_byte == 0x5B:  # [
-            current = stripped[1:-1].decode("utf-8", "surrogateescape")
+            current = decode(stripped[1:-1])
             kind = header
         elif first_byte == 0x3B or first_byte == 0x23:  # ; #
             kind = comment
         else:
             key_raw, _, value_raw = stripped.partition(b"=")
-            key = key_raw.rstrip(_BLANKS).decode("utf-8", "surrogateescape")
-            value = value_raw.strip(_BLANKS).decode("utf-8", "surrogateescape")
-            shown = stripped.decode("utf-8", "surrogateescape")
+            key = decode(key_raw.rstrip(_BLANKS))
+            value = decode(value_raw.strip(_BLANKS))
+            shown = decode(stripped)
             lines.append(Line(option, first, last, column, shown, current, key, value))
             if current == asked:
                 source = result.source_lines(first, last) if substituted else written
