@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.applied import UNREAD
 from pytest_uwsgi_lint.cron import CRON_OPTIONS, CronTask, parse_cron
 from pytest_uwsgi_lint.daemons import DAEMON_OPTIONS, AttachedDaemon, parse_daemon
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.values import atoi, has_expansion, is_plain_integer, uwsgi_true
 
-#: Loader events after which some options of the instance may be missing from the model.
-UNREAD_EVENTS = ("include-not-found", "config-source-not-read", "include-too-deep",
-                 "include-too-many", "options-too-many")
+#: Loader events after which some options of the instance may be missing from the model (a
+#: cycle is not one of them here: each file of it was read once before it repeats).
+UNREAD_EVENTS = tuple(kind for kind in UNREAD if kind != "include-cycle")
 
 
 @dataclass(frozen=True)
