@@ -7,107 +7,24 @@ on with the other rules and files.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
-from pathlib import PurePath
 
-from packaging.version import Version
-
-from pytest_uwsgi_lint import catalog, suppression
-from pytest_uwsgi_lint.binary import probe
-from pytest_uwsgi_lint.findings import Finding, Hit, Severity, printable
+from pytest_uwsgi_lint import suppression
+from pytest_uwsgi_lint.findings import Finding, Hit, printable
 from pytest_uwsgi_lint.loader import Loaded, load
 from pytest_uwsgi_lint.memo import remember
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, IniFile, split_section_spec
-from pytest_uwsgi_lint.registry import Rule, find_rule, select_rules
+from pytest_uwsgi_lint.registry import Rule, find_rule
+from pytest_uwsgi_lint.settings import Settings
 from pytest_uwsgi_lint.sources import UnreadableSource, read_source
-from pytest_uwsgi_lint.target import Target
 
 INTERNAL_ERROR = "internal-error"
 FILE_UNREADABLE = "file-unreadable"
 UNUSED_SUPPRESSION = "unused-suppression"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What to check and against which uWSGI; the same for every face of the linter."""
-
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    uwsgi_version: str = catalog.NEWEST_RELEASE
-    fail_on: Severity = Severity.WARNING
-    env: tuple[tuple[str, str], ...] = ()
-    env_complete: bool = False
-    deployment: str = "plain"
-    extend_select: tuple[str, ...] = ()
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    exclude: tuple[str, ...] = ()
-    root: str = "."
-    uwsgi_binary: str | None = None
-
-    @cached_property
-    def target(self) -> Target:
-        """The uWSGI to lint against: the named binary as it reports itself (probed once and
-        cached; raises ``BinaryError``), else the option tables of ``uwsgi_version``."""
-        build = probe(self.uwsgi_binary) if self.uwsgi_binary else None
-        return Target(catalog.parse_version(self.uwsgi_version), build)
-
-    @cached_property
-    def version(self) -> Version:
-        return self.target.version
-
-    @cached_property
-    def rules(self) -> tuple[Rule, ...]:
-        chosen = (*self.select, *self.extend_select) if self.select else ()
-        return select_rules(chosen, self.ignore)
-
-    @cached_property
-    def selected(self) -> frozenset[str]:
-        """Names and codes of the selected rules: a suppression may use either."""
-        return frozenset(r.name for r in self.rules) | frozenset(r.code for r in self.rules)
-
-    def ignored_here(self, finding: Finding) -> bool:
-        """Whether ``per-file-ignores`` silences ``finding`` for its file."""
-        if not self.per_file_ignores:
-            return False
-        relative = _relative_posix(finding.path, self.root)
-        return any(
-            matches_glob(relative, pattern) and finding_matches(finding, selectors)
-            for pattern, selectors in self.per_file_ignores
-        )
-
-    def excluded(self, path: str) -> bool:
-        """Whether a file met while walking a directory is excluded by ``exclude``."""
-        if not self.exclude:  # asked for every file collected: skip the path arithmetic
-            return False
-        relative = _relative_posix(path, self.root)
-        return any(matches_glob(relative, pattern) for pattern in self.exclude)
-
-    def fails(self, finding: Finding) -> bool:
-        return finding.severity.rank >= self.fail_on.rank
-
-
-def _relative_posix(path: str, root: str) -> str:
-    absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute, os.path.abspath(root))
-    return PurePath(absolute if relative.startswith("..") else relative).as_posix()
-
-
-def matches_glob(relative: str, pattern: str) -> bool:
-    """ruff-style globs: a pattern without ``/`` also matches the file name alone."""
-    if fnmatch.fnmatchcase(relative, pattern):
-        return True
-    return "/" not in pattern and fnmatch.fnmatchcase(relative.rsplit("/", 1)[-1], pattern)
-
-
-def finding_matches(finding: Finding, selectors: Sequence[str]) -> bool:
-    rule = find_rule(finding.name)
-    return rule is not None and rule in select_rules(tuple(selectors))
 
 
 @dataclass

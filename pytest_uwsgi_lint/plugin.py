@@ -15,6 +15,7 @@ imported only when ``--uwsgi-lint`` is given.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -28,9 +29,9 @@ import pytest
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
-    from pytest_uwsgi_lint.engine import Settings
     from pytest_uwsgi_lint.findings import Finding
     from pytest_uwsgi_lint.model import Config
+    from pytest_uwsgi_lint.settings import Settings
 
 MARKER = "uwsgi_lint"
 ITEM_NAME = "uwsgi-lint"
@@ -69,6 +70,8 @@ _ABSENT_FILE_EVENTS = ("include-not-found", "include-relative-path")
 # time, which the linter takes from the config's modification time) and the inode numbers
 # (a file rewritten with the same bytes gets new ones).
 _VOLATILE_MAGIC = frozenset((b"t", b"T", b"i", b"I"))
+# Whose code the settings digest covers (the rules are their own package: see pyproject).
+_PACKAGES = ("pytest_uwsgi_lint", "pytest_uwsgi_lint.rules")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -160,18 +163,43 @@ def build_settings(config: pytest.Config) -> Settings:
     return settings
 
 
+def code_stamp(packages: Sequence[str] = _PACKAGES) -> str:
+    """A hash of the names and bytes of the linter's own code and data (its ``.py`` and
+    ``.json`` files). The rules a selector picks, and what each one says, follow from them:
+    a development install keeps its version number while its rules change. Contents, not
+    modification times, so that a cache restored into a fresh install of the same release
+    still replays."""
+    directories: set[str] = set()
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        found = spec.submodule_search_locations if spec is not None else None
+        directories.update(os.path.realpath(d) for d in found or ())
+    combined = hashlib.sha256()
+    for directory in sorted(directories):
+        for root, dirs, files in os.walk(directory):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(f for f in files if f.endswith((".py", ".json"))):
+                path = os.path.join(root, name)
+                with open(path, "rb") as handle:
+                    data = handle.read()
+                combined.update(os.fsencode(os.path.relpath(path, directory)) + b"\0")
+                combined.update(hashlib.sha256(data).digest())
+    return combined.hexdigest()
+
+
 def settings_digest(settings: Settings) -> str:
     """What a lint outcome depends on besides the files read and the working directory (which
-    each key adds): the plugin version, every setting, the rules they select, and this
-    machine's ``%`` values (host name, CPU count, user: ``%h``...)."""
+    each key adds): the plugin version and code, every setting, the uWSGI targeted, and this
+    machine's ``%`` values (host name, CPU count, user: ``%h``...). The selected rules follow
+    from the settings and the code, so the digest is made without loading a rule."""
     import pytest_uwsgi_lint
     from pytest_uwsgi_lint.magic import global_table
 
     machine = global_table(settings.uwsgi_version)
     identity = {
         "plugin": pytest_uwsgi_lint.__version__,
+        "code": code_stamp(),
         "settings": [f"{f.name}={getattr(settings, f.name)!r}" for f in fields(settings)],
-        "rules": [f"{r.code} {r.name}" for r in settings.rules],
         "uwsgi": settings.target.fingerprint,
         "magic": sorted(repr(item) for item in machine.items() if item[0] not in _VOLATILE_MAGIC),
     }
@@ -271,8 +299,6 @@ class LintSession:
     def check(self, nodeid: str, path: Path) -> None:
         """Lint ``path``, or replay its stored outcome when nothing it depends on changed;
         raise :class:`LintFailure` with the findings when it fails."""
-        from pytest_uwsgi_lint import engine
-        from pytest_uwsgi_lint.reader import DEFAULT_SECTION
         from pytest_uwsgi_lint.sources import UnreadableSource, read_source
 
         cwd = os.getcwd()
@@ -280,10 +306,15 @@ class LintSession:
         try:
             data = read_source(spec)
         except UnreadableSource:  # the engine words the finding; nothing is stored
+            from pytest_uwsgi_lint import engine
+
             failure = self._failure(engine.lint_source(spec, self.settings).findings)
         else:
             stored = self._stored(nodeid, cwd, spec, data)
-            if stored is None:
+            if stored is None:  # the engine (and with it every rule) loads on first use
+                from pytest_uwsgi_lint import engine
+                from pytest_uwsgi_lint.reader import DEFAULT_SECTION
+
                 config = engine.load_config(data, spec, DEFAULT_SECTION, self.settings)
                 failure = self._failure(engine.lint_config(config, self.settings))
                 if self.cache is not None and _replayable(config):

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pytest_uwsgi_lint import catalog
-from pytest_uwsgi_lint.engine import Settings
 from pytest_uwsgi_lint.findings import Severity, shown
 from pytest_uwsgi_lint.registry import unknown_selectors
+from pytest_uwsgi_lint.settings import Settings
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -77,9 +77,10 @@ def _explain(path: str, error: OSError) -> str:
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 
-def _open_regular(path: str, limit: int) -> int:
+def _open_regular(path: str, limit: int) -> tuple[int, int]:
     """A descriptor of the regular file at ``path`` of at most ``limit`` bytes, opened without
-    blocking and checked again once open; raises UnreadableSource, or OSError."""
+    blocking and checked again once open, and the size it has then; raises UnreadableSource,
+    or OSError."""
     info = os.stat(path)
     if not stat.S_ISREG(info.st_mode):
         raise UnreadableSource(_not_regular(info.st_mode), present=True)
@@ -87,20 +88,20 @@ def _open_regular(path: str, limit: int) -> int:
         raise _too_large(limit)
     fd = os.open(path, _FLAGS)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise UnreadableSource(_not_regular(mode), present=True)
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            raise UnreadableSource(_not_regular(opened.st_mode), present=True)
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, opened.st_size
 
 
 def read_chunks(path: str, size: int, limit: int = MAX_BYTES) -> Iterator[bytes]:
     """The bytes of the file at ``path``, ``size`` at a time, for a reader that may stop early
     (closing the generator closes the file); refuses what :func:`read_source` refuses."""
     try:
-        fd = _open_regular(path, limit)
+        fd, length = _open_regular(path, limit)
     except OSError as error:
         raise UnreadableSource(_explain(path, error)) from None
     try:
@@ -108,11 +109,10 @@ def read_chunks(path: str, size: int, limit: int = MAX_BYTES) -> Iterator[bytes]
         # The first read asks for the size the file has (plus one byte, to see growth):
         # asking every small file for a large buffer leaves the allocator's heap fragmented,
         # and a run's memory growing with the number of files.
-        want = min(size, os.fstat(fd).st_size + 1)
+        want = min(size, length + 1)
         while True:
             try:
                 chunk = os.read(fd, want)
-                want = size
             except OSError as error:
                 raise UnreadableSource(_explain(path, error)) from None
             total += len(chunk)
@@ -121,6 +121,9 @@ def read_chunks(path: str, size: int, limit: int = MAX_BYTES) -> Iterator[bytes]
             if not chunk:
                 return
             yield chunk
+            if len(chunk) < want:  # a regular file reads short only at its end
+                return
+            want = size
     finally:
         os.close(fd)
 

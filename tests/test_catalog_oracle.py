@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import uwsgi_oracle
 
-from pytest_uwsgi_lint import catalog, engine
+from pytest_uwsgi_lint import binary, catalog, engine
 from pytest_uwsgi_lint.binary import Build
 from pytest_uwsgi_lint.engine import Settings, lint_bytes
 from pytest_uwsgi_lint.loader import load
@@ -117,7 +117,7 @@ def uwsgi_verdict(copy: bytes, directory: Path) -> tuple[str, str | None]:
 def lint_as_pyuwsgi(monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings that lint against exactly the pyuwsgi build, in the sandbox's environment."""
     build = Build("pyuwsgi", "2.0.30", frozenset(dumped_options()))
-    monkeypatch.setattr(engine, "probe", lambda path: build)
+    monkeypatch.setattr(binary, "probe", lambda path: build)
     return Settings(select=NAME_RULES, uwsgi_binary="pyuwsgi", env=tuple(SANDBOX_ENV.items()),
                     env_complete=True)
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 import pytest_uwsgi_lint
-from pytest_uwsgi_lint import engine, report
+from pytest_uwsgi_lint import engine, plugin, report
 from pytest_uwsgi_lint.engine import Settings
 from pytest_uwsgi_lint.findings import Severity
 from pytest_uwsgi_lint.registry import Rule, all_rules
@@ -475,6 +476,8 @@ def test_changed_settings_lint_again(configs: pytest.Pytester) -> None:
     # and a stored failure does not outlive the settings it was found under
     run(configs, "--uwsgi-lint", "--uwsgi-lint-fail-on", "error").assert_outcomes(passed=2)
     assert linted(configs) == ["bad.ini", "good.ini"]
+
+
 def test_new_plugin_version_lints_again(
     configs: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -483,6 +486,60 @@ def test_new_plugin_version_lints_again(
     monkeypatch.setattr(pytest_uwsgi_lint, "__version__", pytest_uwsgi_lint.__version__ + ".1")
     run(configs, "--uwsgi-lint").assert_outcomes(passed=1, failed=1)
     assert linted(configs) == ["bad.ini", "good.ini"]
+
+
+def _package(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def test_code_stamp_follows_code_contents_not_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edited rule in a development install (same version number) must lint again; a
+    fresh install of the same code (new file times, new bytecode) must still replay."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _package(tmp_path / "stamped", {"__init__.py": "", "rule.py": "A = 1\n",
+                                    "data/options.json": "{}", "notes.txt": "x"})
+    stamp = partial(plugin.code_stamp, ("stamped",))
+    first = stamp()
+    assert stamp() == first
+    for path in (tmp_path / "stamped").rglob("*"):
+        os.utime(path, (1, 1))
+    _package(tmp_path / "stamped", {"__pycache__/rule.cpython-311.pyc": "bytecode",
+                                    "notes.txt": "not code"})
+    assert stamp() == first
+    seen = {first}
+    for change in ({"rule.py": "A = 2\n"}, {"data/options.json": "[]"},
+                   {"new_rule.py": ""}):
+        _package(tmp_path / "stamped", change)
+        assert stamp() not in seen
+        seen.add(stamp())
+    (tmp_path / "stamped" / "new_rule.py").rename(tmp_path / "stamped" / "other_rule.py")
+    assert stamp() not in seen
+
+
+LOADED_RULES_CONFTEST = """
+import sys
+
+
+def pytest_sessionfinish(session):
+    loaded = [m for m in sys.modules if m.startswith("pytest_uwsgi_lint.rules.")]
+    print(f"rule modules loaded: {len(loaded)}")
+"""
+
+
+def test_a_run_replayed_from_the_cache_loads_no_rule(pytester: pytest.Pytester) -> None:
+    """Rules load on the first lint: a run whose outcomes all replay imports none (``-q``:
+    the header, which counts the rules, is not shown)."""
+    pytester.makefile(".ini", good=GOOD, bad=BAD)
+    pytester.makeconftest(LOADED_RULES_CONFTEST)
+    first = run_subprocess(pytester, "--uwsgi-lint", "-s", "-q")
+    assert f"rule modules loaded: {len(all_rules())}" in first.stdout.str()
+    again = run_subprocess(pytester, "--uwsgi-lint", "-s", "-q")
+    assert again.parseoutcomes() == first.parseoutcomes()
+    assert "rule modules loaded: 0" in again.stdout.str()
 
 
 def test_cache_clear_and_corrupt_cache(configs: pytest.Pytester) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_uwsgi_lint import catalog, engine
+from pytest_uwsgi_lint import binary, catalog
 from pytest_uwsgi_lint.binary import Build
 from pytest_uwsgi_lint.engine import Settings, lint_source, lint_text
 from pytest_uwsgi_lint.findings import Finding, Severity
@@ -122,7 +122,7 @@ def _fake_build(monkeypatch: pytest.MonkeyPatch, version: str, drop: set[str]) -
                       if o.present_in("2.0.30") and n not in drop and not o.plugin.startswith(
                           ("php", "lua")))
     build = Build("/opt/uwsgi/bin/uwsgi", version, names)
-    monkeypatch.setattr(engine, "probe", lambda path: build)
+    monkeypatch.setattr(binary, "probe", lambda path: build)
     return build.path
 
 

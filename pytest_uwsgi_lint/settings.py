@@ -1,0 +1,111 @@
+"""Settings: what to check and against which uWSGI, for every face of the linter.
+
+This module stays cheap to import: a pytest run whose outcomes all come from the cache
+builds its settings and never needs the rules, the loader or the option tables.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+from pytest_uwsgi_lint import catalog
+from pytest_uwsgi_lint.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from pytest_uwsgi_lint.registry import Rule
+    from pytest_uwsgi_lint.target import Target
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to check and against which uWSGI; the same for every face of the linter."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    uwsgi_version: str = catalog.NEWEST_RELEASE
+    fail_on: Severity = Severity.WARNING
+    env: tuple[tuple[str, str], ...] = ()
+    env_complete: bool = False
+    deployment: str = "plain"
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    root: str = "."
+    uwsgi_binary: str | None = None
+
+    @cached_property
+    def target(self) -> Target:
+        """The uWSGI to lint against: the named binary as it reports itself (probed once and
+        cached; raises ``BinaryError``), else the option tables of ``uwsgi_version``."""
+        from pytest_uwsgi_lint.binary import probe
+        from pytest_uwsgi_lint.target import Target
+
+        build = probe(self.uwsgi_binary) if self.uwsgi_binary else None
+        return Target(catalog.parse_version(self.uwsgi_version), build)
+
+    @cached_property
+    def version(self) -> Version:
+        return self.target.version
+
+    @cached_property
+    def rules(self) -> tuple[Rule, ...]:
+        from pytest_uwsgi_lint.registry import select_rules
+
+        chosen = (*self.select, *self.extend_select) if self.select else ()
+        return select_rules(chosen, self.ignore)
+
+    @cached_property
+    def selected(self) -> frozenset[str]:
+        """Names and codes of the selected rules: a suppression may use either."""
+        return frozenset(r.name for r in self.rules) | frozenset(r.code for r in self.rules)
+
+    def ignored_here(self, finding: Finding) -> bool:
+        """Whether ``per-file-ignores`` silences ``finding`` for its file."""
+        if not self.per_file_ignores:
+            return False
+        relative = _relative_posix(finding.path, self.root)
+        return any(
+            matches_glob(relative, pattern) and finding_matches(finding, selectors)
+            for pattern, selectors in self.per_file_ignores
+        )
+
+    def excluded(self, path: str) -> bool:
+        """Whether a file met while walking a directory is excluded by ``exclude``."""
+        if not self.exclude:  # asked for every file collected: skip the path arithmetic
+            return False
+        relative = _relative_posix(path, self.root)
+        return any(matches_glob(relative, pattern) for pattern in self.exclude)
+
+    def fails(self, finding: Finding) -> bool:
+        return finding.severity.rank >= self.fail_on.rank
+
+
+def _relative_posix(path: str, root: str) -> str:
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, os.path.abspath(root))
+    return PurePath(absolute if relative.startswith("..") else relative).as_posix()
+
+
+def matches_glob(relative: str, pattern: str) -> bool:
+    """ruff-style globs: a pattern without ``/`` also matches the file name alone."""
+    if fnmatch.fnmatchcase(relative, pattern):
+        return True
+    return "/" not in pattern and fnmatch.fnmatchcase(relative.rsplit("/", 1)[-1], pattern)
+
+
+def finding_matches(finding: Finding, selectors: Sequence[str]) -> bool:
+    from pytest_uwsgi_lint.registry import find_rule, select_rules
+
+    rule = find_rule(finding.name)
+    return rule is not None and rule in select_rules(tuple(selectors))
+
+
+__all__ = ["Settings", "finding_matches", "matches_glob"]
