@@ -104,8 +104,10 @@ def lint_config(config: Config, settings: Settings) -> list[Finding]:
     """Run the selected rules over a loaded config and apply each file's suppressions."""
     ini = config.source
     raw: list[Finding] = []
+    woken_by = settings.woken_by
+    woken = {name for option in config.names() for name in woken_by.get(option, ())}
     for rule in settings.rules:
-        if rule.name == UNUSED_SUPPRESSION or (rule.needs and not config.sets_any(rule.needs)):
+        if rule.name == UNUSED_SUPPRESSION or (rule.needs and rule.name not in woken):
             continue
         try:
             for count, hit in enumerate(rule.check(config), 1):

@@ -8,7 +8,7 @@ kept beside the converted value, so a rule can say "you wrote X, uWSGI reads Y".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, KeysView, Sequence
 from functools import cached_property, lru_cache, wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -84,6 +84,10 @@ class Config:
         """The entries of each option (aliases together) that the config sets more than once."""
         return (group for group in self._by_name.values() if len(group) > 1)
 
+    def names(self) -> KeysView[str]:
+        """The canonical names of the options (and other keys) the config sets."""
+        return self._by_name.keys()
+
     def sets_any(self, canonical: frozenset[str]) -> bool:
         """Whether some entry sets one of the options named by their canonical names."""
         return not self._by_name.keys().isdisjoint(canonical)
@@ -114,17 +118,18 @@ class Config:
 
     @cached_property
     def _known(self) -> list[tuple[Entry, catalog.Option]]:
-        if not self.foreign:  # the usual case: every key is an option of the target
-            option = self.target.option
-            named = [(entry, option(entry.key)) for entry in self.entries]
-            return [(entry, found) for entry, found in named if found is not None]
-        plugins = self.plugins
+        # A key the target lists is an option whatever the config loads; only the others (the
+        # foreign keys, most configs have none) may still be one, through a loaded plugin.
         accepted: dict[str, catalog.Option | None] = {}
-        for key in {entry.key for entry in self.entries}:
-            status = self.target.status(key, plugins)
-            accepted[key] = status.option if status.presence is Presence.OPTION else None
-        pairs = ((entry, accepted[entry.key]) for entry in self.entries)
-        return [(entry, option) for entry, option in pairs if option is not None]
+        if self.foreign:
+            plugins = self.plugins
+            for key in {entry.key for entry in self.foreign}:
+                status = self.target.status(key, plugins)
+                accepted[key] = status.option if status.presence is Presence.OPTION else None
+        option = self.target.option
+        named = [(entry, accepted[entry.key] if entry.key in accepted else option(entry.key))
+                 for entry in self.entries]
+        return [(entry, found) for entry, found in named if found is not None]
 
     @cached_property
     def foreign(self) -> list[Entry]:

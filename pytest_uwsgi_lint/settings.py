@@ -63,6 +63,16 @@ class Settings:
         return select_rules(chosen, self.ignore)
 
     @cached_property
+    def woken_by(self) -> dict[str, frozenset[str]]:
+        """For each option some selected rule ``needs``, the names of those rules: a config
+        wakes a gated rule by setting one of them."""
+        found: dict[str, set[str]] = {}
+        for rule in self.rules:
+            for option in rule.needs:
+                found.setdefault(option, set()).add(rule.name)
+        return {option: frozenset(names) for option, names in found.items()}
+
+    @cached_property
     def selected(self) -> frozenset[str]:
         """Names and codes of the selected rules: a suppression may use either."""
         return frozenset(r.name for r in self.rules) | frozenset(r.code for r in self.rules)

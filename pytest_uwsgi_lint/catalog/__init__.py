@@ -52,7 +52,7 @@ class Option:
     releases: Runs = ()
     deprecated: Runs = ()
 
-    @property
+    @cached_property
     def implies_master(self) -> bool:
         """Exporting this option switches the master on, whatever its value."""
         return not self.flags.isdisjoint(_MASTER_FLAGS)
