@@ -20,7 +20,7 @@ from pytest_uwsgi_lint.values import atoi, has_expansion, is_plain_integer, strt
 
 #: Loader events after which options of the instance may be missing from the model.
 UNREAD = ("include-not-found", "config-source-not-read", "include-too-deep", "include-cycle",
-          "include-too-many", "options-too-many")
+          "include-too-many", "config-too-large")
 #: `%` magic whose value comes from the host uWSGI runs on (CPU count, host name, time, user,
 #: working directory), not from the config: this machine's value proves nothing.
 HOST_MAGIC = frozenset(b"khtTuUgGv")

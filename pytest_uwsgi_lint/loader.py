@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.magic import first_file_aliases, start_time, table_for
 from pytest_uwsgi_lint.placeholders import ExpansionLoop, apply_pass, manage_placeholder
-from pytest_uwsgi_lint.reader import DEFAULT_SECTION, Entry, IniFile, read_ini
+from pytest_uwsgi_lint.reader import DEFAULT_SECTION, WHOLE, Budget, Entry, IniFile, read_ini
 from pytest_uwsgi_lint.sources import UnreadableSource, read_source, real_path
 from pytest_uwsgi_lint.values import atoi
 
@@ -37,9 +37,9 @@ MAX_LOADS = 1_000
 #: Options that loop bodies may add in all (items times lines); past it, the rest of each
 #: body is exported once instead of once per item.
 MAX_ROUTED = 100_000
-#: Options one config may add in all, whatever adds them: the same file included a thousand
-#: times multiplies its options without reading more than one file.
-MAX_OPTIONS = 1 << 20
+#: Options one config may add in all, whatever adds them: besides the lines read (see
+#: ``reader.MAX_LINES``), ``set``-style lines add two options each, and loop bodies more.
+MAX_OPTIONS = 200_000
 SCHEMES = ("exec", "http", "https", "call", "callint", "fd", "data", "sym", "section", "emperor")
 EXECUTING_SCHEMES = ("exec", "call", "callint")
 TERMINATORS = frozenset({"end", "endfor", "endif", "end-if", "end-for"})
@@ -111,6 +111,8 @@ class Loader:
     files: list[IniFile] = field(default_factory=list)
     events: list[LoadEvent] = field(default_factory=list)
     loads: int = 0  # include attempts, read or not: a bound on the work, not on the files
+    budget: Budget = WHOLE  # what is left of the lines, `%` pairs and bytes to read
+    stopped: str = ""  # the bound a file was cut at: nothing after it is read
     routed: int = 0
     block: Block | None = None
     last_file: str | None = None
@@ -161,7 +163,9 @@ class Loader:
         """Read one file; its options inherit the condition of the line that included it. The
         ``%`` table (paths, inode, user...) is only worked out for a file that has a ``%``."""
         table = self._table(path, section) if b"%" in data else None
-        ini = read_ini(data, path, section, table)
+        ini = read_ini(data, path, section, table, self.budget)
+        self.budget = self.budget.minus(ini.spent)
+        self.stopped = self.stopped or ini.unread_because
         self.files.append(ini)
         self.contents[path] = data  # `ini = :section` reads it again: from memory
         self.last_file = path
@@ -241,6 +245,10 @@ class Loader:
             return
         if len(self.exported) >= MAX_OPTIONS:
             return  # the bound on options is reached: nothing more would be kept
+        bound = self.stopped or self.budget.exhausted()
+        if bound:
+            self._event_once("config-too-large", via, bound)
+            return
         if self.loads >= MAX_LOADS:
             self._event_once("include-too-many", via, path)
             return
@@ -272,7 +280,7 @@ class Loader:
                 self._route(entry, self.block)
                 return
         if len(self.exported) >= MAX_OPTIONS:
-            self._event_once("options-too-many", entry, entry.path)
+            self._event_once("config-too-large", entry, f"{MAX_OPTIONS:,} options")
             return
         option = catalog.lookup(entry.key)
         immediate = option is not None and option.immediate

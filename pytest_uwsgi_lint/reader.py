@@ -16,13 +16,16 @@ from functools import cached_property
 from typing import NamedTuple
 
 from pytest_uwsgi_lint.magic import MagicEvent, nth_pair, substitute
+from pytest_uwsgi_lint.sources import MAX_BYTES
 
 DEFAULT_SECTION = "uwsgi"
-#: How much of one file the linter reads: a 10 MB file of blank lines, or of `%d` pairs, would
-#: otherwise take gigabytes and minutes. Past either bound the rest of the file is not read,
-#: and the file-too-large rule says so.
-MAX_LINES = 1 << 20
+#: How much the linter reads for one config, over every file it loads (a file included twice
+#: counts twice): a file of a million lines, or a big file included again and again, would
+#: otherwise take minutes and gigabytes. The largest hand-written configs have a few hundred
+#: lines. Past a bound the rest is not read, and the file-too-large rule says so.
+MAX_LINES = 100_000
 MAX_MAGIC_PAIRS = 100_000
+MAX_SIZE = MAX_BYTES
 _BLANKS = b" \t\r"
 BOM = b"\xef\xbb\xbf"
 # The config-source schemes uWSGI 2.0.30 registers (``uwsgi_setup_schemes``, core/io.c).
@@ -86,6 +89,30 @@ class Entry(NamedTuple):
     condition: str = ""
 
 
+class Budget(NamedTuple):
+    """Lines, ``%`` pairs and bytes: what is left of a config's bounds, or what one file used."""
+
+    lines: int = MAX_LINES
+    pairs: int = MAX_MAGIC_PAIRS
+    size: int = MAX_SIZE
+
+    def minus(self, spent: Budget) -> Budget:
+        return Budget(self.lines - spent.lines, self.pairs - spent.pairs, self.size - spent.size)
+
+    def exhausted(self) -> str:
+        """The bound nothing is left of, as messages name it; empty while all have room."""
+        if self.lines <= 0:
+            return f"{MAX_LINES:,} lines"
+        if self.pairs <= 0:
+            return f"{MAX_MAGIC_PAIRS:,} `%` pairs"
+        return f"{MAX_SIZE:,} bytes" if self.size <= 0 else ""
+
+
+#: A config's bounds before anything is read, and what reading nothing uses of them.
+WHOLE = Budget()
+NOTHING = Budget(0, 0, 0)
+
+
 @dataclass
 class IniFile:
     """What uWSGI reads from one file for one section, with everything a rule may need."""
@@ -98,9 +125,12 @@ class IniFile:
     magic: list[MagicEvent] = field(default_factory=list)
     joined_lines: list[int] = field(default_factory=list)
     nul_lines: list[int] = field(default_factory=list)
-    #: The first source line left unread (0 when the whole file was read), and why.
+    #: The first source line left unread (0 when the whole file was read), and the bound
+    #: reading it would have passed (``100,000 lines``...).
     unread_from: int = 0
     unread_because: str = ""
+    #: What reading the file took from the config's bounds.
+    spent: Budget = NOTHING
 
     @property
     def section_found(self) -> bool:
@@ -163,18 +193,21 @@ def _line_spans(count: int, joined: list[int], total: int) -> list[tuple[int, in
     return spans
 
 
-def _readable_end(data: bytes) -> tuple[int, str]:
-    """How many bytes of ``data`` the linter reads (whole lines), and why not all of them."""
+def _readable_end(data: bytes, budget: Budget) -> tuple[int, str]:
+    """How many bytes of ``data`` the linter reads (whole lines) within ``budget``, and the
+    bound that stopped it, if one did."""
     end, because = len(data), ""
-    if data.count(b"\n") + (not data.endswith(b"\n")) > MAX_LINES:
-        end, because = 0, f"more than {MAX_LINES:,} lines"
-        for _ in range(MAX_LINES):
+    if end > budget.size:
+        end, because = data.rfind(b"\n", 0, budget.size) + 1, f"{MAX_SIZE:,} bytes"
+    if data.count(b"\n", 0, end) + (not data.endswith(b"\n", 0, end)) > budget.lines:
+        end, because = 0, f"{MAX_LINES:,} lines"
+        for _ in range(budget.lines):
             end = data.index(b"\n", end) + 1
     if b"%" in data:
-        pair = nth_pair(data, MAX_MAGIC_PAIRS + 1, end)
+        pair = nth_pair(data, budget.pairs + 1, end)
         if pair is not None:
             end = data.rfind(b"\n", 0, pair) + 1
-            because = f"more than {MAX_MAGIC_PAIRS:,} `%` pairs"
+            because = f"{MAX_MAGIC_PAIRS:,} `%` pairs"
     return end, because
 
 
@@ -183,10 +216,12 @@ def read_ini(
     path: str = "<string>",
     section: str = DEFAULT_SECTION,
     magic_table: Mapping[bytes, bytes] | None = None,
+    budget: Budget = WHOLE,
 ) -> IniFile:
-    """Read ``data`` as uWSGI reads an ini file and select ``section``. Never raises."""
+    """Read ``data`` as uWSGI reads an ini file and select ``section``, as far as ``budget``
+    (what is left of the config's bounds) goes. Never raises."""
     result = IniFile(path=path, section=section, data=data)
-    end, result.unread_because = _readable_end(data)
+    end, result.unread_because = _readable_end(data, budget)
     readable = data if end == len(data) else data[:end]
     if readable is not data:
         result.unread_from = readable.count(b"\n") + 1
@@ -195,6 +230,7 @@ def read_ini(
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
     total = readable.count(b"\n") + (0 if readable.endswith(b"\n") or not readable else 1)
+    result.spent = Budget(total, len(result.magic), len(readable))
     spans = _line_spans(len(raw_lines), result.joined_lines, max(total, 1))
     asked = section
     current = ""
@@ -238,6 +274,9 @@ __all__ = [
     "DEFAULT_SECTION",
     "MAX_LINES",
     "MAX_MAGIC_PAIRS",
+    "MAX_SIZE",
+    "WHOLE",
+    "Budget",
     "Entry",
     "IniFile",
     "Line",

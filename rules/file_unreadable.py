@@ -14,7 +14,7 @@ def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does
     Reports a config path that cannot be read: missing, a broken or looping symbolic link,
-    a directory, a FIFO, device or socket, permission denied, or larger than 10 MB.
+    a directory, a FIFO, device or socket, permission denied, or larger than 10 MiB.
 
     ## Why is this bad?
     uWSGI would exit at start-up (or, for a FIFO, wait forever for a writer). The linter

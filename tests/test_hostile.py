@@ -65,6 +65,13 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _write(fan / f"f{index}.ini", f"[uwsgi]\ninclude = %df{index + 1}.ini\n".encode() * 2)
     _write(fan / "f24.ini", b"[uwsgi]\nmaster = true\n")
     _write(root / "fan-out.ini", f"[uwsgi]\nmaster = true\ninclude = {fan}/f0.ini\n".encode())
+    amplified = root / "amplified"  # big files, each included a thousand times
+    amplified.mkdir()
+    _write(amplified / "blank.ini", b"[uwsgi]\nmaster = true\n" + b"\n" * 1_000_000)
+    _write(amplified / "long.ini", b"[uwsgi]\nx = " + b"a" * (5 * 1024**2) + b"\n")
+    for name in ("blank", "long"):
+        _write(root / f"includes-{name}.ini", b"[uwsgi]\nmaster = true\n"
+               + f"include = amplified/{name}.ini\n".encode() * 1_000)
     _write(root / "for-million.ini", b"[uwsgi]\nmaster = true\nfor = " + b"i " * 1_000_000
            + b"\nsocket = /run/%(_).sock\nendfor\n")
     _write(root / "for-wide.ini", b"[uwsgi]\nmaster = true\nfor-times = 10000\n"
@@ -96,7 +103,7 @@ def _without_root_overrides() -> list[str]:
 
 
 def _run(root: Path) -> tuple[int, dict[str, Any], str]:
-    names = sorted(p.name for p in root.iterdir() if p.name not in ("chain", "fan"))
+    names = sorted(p.name for p in root.iterdir() if p.name not in ("chain", "fan", "amplified"))
     command = [sys.executable, "-m", "pytest_uwsgi_lint", "--format", "json", "--select", "ALL"]
     done = subprocess.run(
         [*_without_root_overrides(), *command, *names],
@@ -142,6 +149,9 @@ def test_no_traceback_and_no_internal_error(outcome: tuple[int, dict[str, list[s
         ("plain-bad.ini", "master-not-enabled"),
         ("only-newlines.ini", "file-too-large"),
         ("percent-pairs.ini", "file-too-large"),
+        ("million-lines.ini", "file-too-large"),
+        ("includes-blank.ini", "file-too-large"),  # 1,000 loads of a million lines
+        ("includes-long.ini", "file-too-large"),  # 1,000 loads of 5 MiB
     ],
 )
 def test_each_hostile_file_gets_a_clear_finding(

@@ -24,6 +24,7 @@ from pytest_uwsgi_lint.loader import (
     load,
 )
 from pytest_uwsgi_lint.placeholders import MAX_VALUE_BYTES
+from pytest_uwsgi_lint.reader import MAX_LINES, MAX_SIZE
 
 
 def _load(path: Path, **kwargs: object) -> Loaded:
@@ -337,8 +338,43 @@ def test_sources_uwsgi_could_read_but_the_linter_does_not_are_not_called_missing
         assert [(e.kind, e.detail) for e in loaded.events] == [("config-source-not-read", path)]
 
 
-def test_a_file_included_again_and_again_stops_at_the_option_bound() -> None:
+def test_a_file_included_again_and_again_stops_at_the_line_bound() -> None:
+    """Each load of the file counts, whole (10,203 lines): the 10th reading is cut, the next
+    never starts, and the event names the include line it would have come from."""
     data = b"[uwsgi]\nmaster = true\n" + b"ini = :big\n" * 200 + b"[big]\n" + b"x = 1\n" * 10_000
     loaded = load(data, "/nonexistent/app.ini")
+    total = data.count(b"\n")
+    whole = MAX_LINES // total  # the top file's reading, then 8 includes (lines 3 to 10)
+    assert whole == 9
+    cut = [ini.unread_from for ini in loaded.files]
+    assert cut == [0] * whole + [MAX_LINES - whole * total + 1]
+    assert sum(ini.spent.lines for ini in loaded.files) == MAX_LINES
+    events = [(e.kind, e.detail, e.entry.line) for e in loaded.events]
+    assert events == [("config-too-large", "100,000 lines", 3 + whole)]
+
+
+def test_a_big_value_included_again_and_again_stops_at_the_size_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "long.ini").write_bytes(b"[uwsgi]\nprocname = " + b"x" * (4 * 1024**2) + b"\n")
+    monkeypatch.chdir(tmp_path)
+    loaded = load(b"[uwsgi]\n" + b"include = long.ini\n" * 100, "app.ini")
+    reads = [(ini.path, ini.unread_from) for ini in loaded.files]
+    # the third reading stops before the value's line, never inside it; then nothing more
+    assert reads == [("app.ini", 0), ("long.ini", 0), ("long.ini", 0), ("long.ini", 2)]
+    assert [e.value for e in loaded.entries].count("x" * 4 * 1024**2) == 2
+    assert sum(ini.spent.size for ini in loaded.files) <= MAX_SIZE
+    events = [(e.kind, e.detail, e.entry.line) for e in loaded.events]
+    assert events == [("config-too-large", f"{MAX_SIZE:,} bytes", 5)]
+
+
+def test_options_past_the_option_bound_are_not_kept() -> None:
+    """Lines and loops each stay within their own bounds, yet add up past the options' one:
+    ``set-placeholder`` lines add two options each."""
+    lines = b"".join(b"set-ph = k%d=v\n" % i for i in range(MAX_LINES // 2))
+    loop = b"for-times = 10000\n" + b"".join(b"env = K%d=%%(_)\n" % i for i in range(10)) + (
+        b"endfor =\n")
+    loaded = load(b"[uwsgi]\n" + loop + lines, "/nonexistent/app.ini")
     assert len(loaded.entries) == MAX_OPTIONS
-    assert [e.kind for e in loaded.events] == ["options-too-many"]
+    assert [(e.kind, e.detail) for e in loaded.events] == [
+        ("config-too-large", f"{MAX_OPTIONS:,} options")]

@@ -14,6 +14,8 @@ from pytest_uwsgi_lint.magic import MagicEvent, table_for
 from pytest_uwsgi_lint.reader import (
     MAX_LINES,
     MAX_MAGIC_PAIRS,
+    MAX_SIZE,
+    Budget,
     LineKind,
     read_ini,
     split_section_spec,
@@ -412,17 +414,47 @@ def test_the_reader_stops_at_the_line_bound() -> None:
     data = b"[uwsgi]\n" + b"x = 1\n" * MAX_LINES + b"tail = 1\n"
     ini = read_ini(data)
     assert len(ini.lines) == MAX_LINES and ini.entries[-1].line == MAX_LINES
-    assert (ini.unread_from, ini.unread_because) == (MAX_LINES + 1, "more than 1,048,576 lines")
+    assert (ini.unread_from, ini.unread_because) == (MAX_LINES + 1, "100,000 lines")
     assert len(ini.source) == MAX_LINES and ini.data == data  # the bytes stay whole for fixes
+    assert ini.spent == Budget(MAX_LINES, 0, len(b"[uwsgi]\n" + b"x = 1\n" * (MAX_LINES - 1)))
 
 
 def test_the_reader_stops_before_the_line_with_too_many_percent_pairs() -> None:
     data = b"[uwsgi]\na = %d\nb = " + b"%n" * MAX_MAGIC_PAIRS + b"\nc = 1\n"
     ini = read_ini(data, "/srv/app.ini", magic_table={b"d": b"/srv/"})
     assert [(e.key, e.value) for e in ini.entries] == [("a", "/srv/")]
-    assert (ini.unread_from, ini.unread_because) == (3, "more than 100,000 `%` pairs")
+    assert (ini.unread_from, ini.unread_because) == (3, "100,000 `%` pairs")
+    assert ini.spent == Budget(2, 1, len(b"[uwsgi]\na = %d\n"))
 
 
 def test_a_file_within_the_bounds_is_read_whole() -> None:
-    ini = read_ini(b"[uwsgi]\n" + b"x = 1\n" * (MAX_LINES - 1))
+    data = b"[uwsgi]\n" + b"x = %d\n" * (MAX_LINES - 1)
+    ini = read_ini(data, "/srv/app.ini", magic_table={b"d": b"/srv/"})
     assert ini.unread_from == 0 and len(ini.entries) == MAX_LINES - 1
+    assert ini.spent == Budget(MAX_LINES, MAX_LINES - 1, len(data))
+
+
+@pytest.mark.parametrize(
+    ("budget", "entries", "because"),
+    [
+        (Budget(lines=3), ["a", "b"], "100,000 lines"),  # the header and two options
+        (Budget(pairs=2), ["a"], "100,000 `%` pairs"),  # b's line holds the third pair
+        (Budget(size=len(b"[uwsgi]\na = %d\nb = %d") + 1), ["a"], f"{MAX_SIZE:,} bytes"),
+    ],
+)
+def test_the_reader_stops_where_what_is_left_of_the_config_bounds_runs_out(
+    budget: Budget, entries: list[str], because: str
+) -> None:
+    """Lines cut by a bound are never read in part: the cut falls at a line start."""
+    data = b"[uwsgi]\na = %d\nb = %d%d\nc = 1\n"
+    ini = read_ini(data, "/srv/app.ini", magic_table={b"d": b"/srv/"}, budget=budget)
+    assert [e.key for e in ini.entries] == entries
+    assert ini.unread_because == because and ini.unread_from == len(entries) + 2
+
+
+def test_budget_arithmetic_and_the_bound_it_runs_out_of() -> None:
+    left = Budget().minus(Budget(MAX_LINES - 1, 5, 10))
+    assert left == Budget(1, MAX_MAGIC_PAIRS - 5, MAX_SIZE - 10) and left.exhausted() == ""
+    assert left.minus(Budget(1, 0, 0)).exhausted() == "100,000 lines"
+    assert Budget(pairs=0).exhausted() == "100,000 `%` pairs"
+    assert Budget(size=-3).exhausted() == f"{MAX_SIZE:,} bytes"
