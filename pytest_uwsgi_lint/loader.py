@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.magic import first_file_aliases, start_time, table_for
-from pytest_uwsgi_lint.placeholders import ExpansionLoop, apply_pass, manage_placeholder
+from pytest_uwsgi_lint.placeholders import (
+    ExpansionLoop,
+    Work,
+    WorkExhausted,
+    apply_pass,
+    manage_placeholder,
+)
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, WHOLE, Budget, Entry, IniFile, read_ini
 from pytest_uwsgi_lint.sources import UnreadableSource, read_source, real_path
 from pytest_uwsgi_lint.values import atoi
@@ -113,6 +119,7 @@ class Loader:
     loads: int = 0  # include attempts, read or not: a bound on the work, not on the files
     budget: Budget = WHOLE  # what is left of the lines, `%` pairs and bytes to read
     stopped: str = ""  # the bound a file was cut at: nothing after it is read
+    work: Work = field(default_factory=Work)  # what expansions may still cost
     routed: int = 0
     block: Block | None = None
     last_file: str | None = None
@@ -368,7 +375,8 @@ class Loader:
     # -- after parsing -------------------------------------------------------------------
 
     def _expand(self) -> None:
-        """The ``$``, ``@`` and ``%`` passes over options not configured yet, in order."""
+        """The ``$``, ``@`` and ``%`` passes over options not configured yet, in order, until
+        the config's expansion :class:`Work` runs out: then the rest stays as written."""
         for symbol, hook in (("$", self._env_hook), ("@", self._file_hook),
                              ("%", self._placeholder_hook)):
             for index, item in enumerate(self.exported):
@@ -376,15 +384,22 @@ class Loader:
                     continue
                 self._current = item.entry
                 try:
-                    value, unresolved = apply_pass(item.entry.value, symbol, hook)
+                    if self.work.exhausted():
+                        raise WorkExhausted
+                    value, unresolved = apply_pass(item.entry.value, symbol, hook, self.work)
                 except ExpansionLoop as loop:
                     kind = "expansion-too-large" if loop.too_large else "placeholder-loop"
                     self._event(kind, item.entry, f"{symbol}({loop.key})")
                     continue
+                except WorkExhausted:
+                    self._event("expansion-stopped", item.entry, self.work.exhausted())
+                    return
                 if symbol == "%":
                     for key in unresolved:
                         if key != "_":
                             self._event("placeholder-undefined", item.entry, key)
+                if value != item.entry.value:
+                    self.work.size -= len(value)
                 self.exported[index].entry = item.entry._replace(value=value)
 
     _current: Entry | None = None
@@ -402,6 +417,7 @@ class Loader:
         except UnreadableSource as error:
             self._unreadable(via, source, error)
             return None
+        self.work.size -= len(data)
         text = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")  # a C string
         return text[:-1] if text.endswith(("\n", "\r")) else text
 

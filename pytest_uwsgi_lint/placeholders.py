@@ -10,10 +10,21 @@ uWSGI; here a bound stops them and reports it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from pytest_uwsgi_lint.sources import MAX_BYTES
 
 MAX_SUBSTITUTIONS = 1000
 MAX_VALUE_BYTES = 1 << 20
+#: What the expansions of one config may cost in all: characters examined (a value is
+#: scanned again from its start after each substitution, as uWSGI does), and bytes of
+#: expanded values and of files read by ``@()``. A thousand references to a 1 MB value, or
+#: reads of a 1 MB file, took minutes and gigabytes without them.
+MAX_EXPANSION_STEPS = 5_000_000
+MAX_EXPANDED_SIZE = MAX_BYTES
 
 Lookup = Callable[[str], "str | None"]
 
@@ -28,16 +39,63 @@ class ExpansionLoop(Exception):
         self.too_large = too_large
 
 
-def apply_pass(value: str, symbol: str, hook: Lookup) -> tuple[str, list[str]]:
+class WorkExhausted(Exception):
+    """The config's expansions used up their :class:`Work`; nothing more is expanded."""
+
+
+@dataclass
+class Work:
+    """What is left of one config's expansion bounds."""
+
+    steps: int = MAX_EXPANSION_STEPS
+    size: int = MAX_EXPANDED_SIZE
+
+    def exhausted(self) -> str:
+        """The bound used up, as messages name it; empty while both have room."""
+        if self.steps <= 0:
+            return f"{MAX_EXPANSION_STEPS:,} characters examined"
+        if self.size <= 0:
+            return f"{MAX_EXPANDED_SIZE // 1024**2} MiB of values and `@()` reads"
+        return ""
+
+
+@cache
+def _special(symbol: str) -> re.Pattern[str]:
+    """What the scan reacts to inside a reference; every other character only lengthens it."""
+    return re.compile(f"[{re.escape(symbol)}()]")
+
+
+def apply_pass(
+    value: str, symbol: str, hook: Lookup, work: Work | None = None
+) -> tuple[str, list[str]]:
     """Expand every ``<symbol>(key)`` in ``value`` through ``hook``; also return the keys
-    ``hook`` could not resolve (``None``), which uWSGI leaves as written."""
+    ``hook`` could not resolve (``None``), which uWSGI leaves as written. The scan jumps over
+    text that cannot change its state; each character it stops at costs one of ``work``'s
+    steps (raises :class:`WorkExhausted` when none are left)."""
     unresolved: list[str] = []
+    special = _special(symbol)
     has_symbol = 0
     depth = 0
     key_start = 0
     substitutions = 0
     j = 0
-    while j < len(value):
+    while True:
+        if has_symbol == 0:  # outside a reference only the symbol matters
+            j = value.find(symbol, j)
+            if j < 0:
+                break
+        elif has_symbol > 1:  # inside one, only the symbol and parentheses do
+            found = special.search(value, j)
+            if found is None:
+                break
+            has_symbol += found.start() - j
+            j = found.start()
+        elif j >= len(value):
+            break
+        if work is not None:
+            work.steps -= 1
+            if work.steps < 0:
+                raise WorkExhausted
         char = value[j]
         if char == symbol:
             has_symbol = 1
@@ -140,9 +198,13 @@ def manage_placeholder(key: str, lookup: Lookup) -> str | None:
 
 
 __all__ = [
+    "MAX_EXPANDED_SIZE",
+    "MAX_EXPANSION_STEPS",
     "MAX_SUBSTITUTIONS",
     "MAX_VALUE_BYTES",
     "ExpansionLoop",
+    "Work",
+    "WorkExhausted",
     "apply_pass",
     "manage_placeholder",
 ]

@@ -16,7 +16,9 @@ def check(config: Config) -> Iterable[Hit]:
     Reports a config whose files, counted each time they are loaded, add up to more than
     100,000 lines, 100,000 `%` pairs, 10 MiB or 200,000 options: the linter reads up to that
     point and checks nothing after it. The finding names the file where reading stopped, or
-    the include line from which nothing more was loaded.
+    the include line from which nothing more was loaded. Also reports a config whose
+    `$()`, `@()` and `%()` expansions would examine more than 5,000,000 characters or produce
+    more than 10 MiB: the values from there on are checked as written.
 
     ## Why is this bad?
     No hand-written uWSGI config comes near these sizes (the largest real ones have a few
@@ -53,4 +55,12 @@ def check(config: Config) -> Iterable[Hit]:
             "again and again?): the linter stopped loading here and checked nothing after it, "
             "while uWSGI loads them all",
             fix="include each file once",
+        )
+    for event in config.events("expansion-stopped"):
+        yield Hit.at(
+            event.entry,
+            f"expanding `$()`, `@()` and `%()` in this config takes more than {event.detail}"
+            " (references to a huge value?): the linter stopped expanding here, so this value "
+            "and those after it are checked as written, while uWSGI expands them all",
+            fix="refer to a large value once",
         )

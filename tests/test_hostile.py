@@ -72,6 +72,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("blank", "long"):
         _write(root / f"includes-{name}.ini", b"[uwsgi]\nmaster = true\n"
                + f"include = amplified/{name}.ini\n".encode() * 1_000)
+    _write(amplified / "value.txt", b"v" * 1_000_000)
+    _write(root / "refers-to-big-value.ini", b"[uwsgi]\nmaster = true\nbig = "
+           + b"v" * 1_000_000 + b"\n" + b"procname = %(big)\n" * 10_000)
+    _write(root / "reads-big-file.ini", b"[uwsgi]\nmaster = true\n"
+           + b"procname = @(amplified/value.txt)\n" * 10_000)
     _write(root / "for-million.ini", b"[uwsgi]\nmaster = true\nfor = " + b"i " * 1_000_000
            + b"\nsocket = /run/%(_).sock\nendfor\n")
     _write(root / "for-wide.ini", b"[uwsgi]\nmaster = true\nfor-times = 10000\n"
@@ -152,6 +157,8 @@ def test_no_traceback_and_no_internal_error(outcome: tuple[int, dict[str, list[s
         ("million-lines.ini", "file-too-large"),
         ("includes-blank.ini", "file-too-large"),  # 1,000 loads of a million lines
         ("includes-long.ini", "file-too-large"),  # 1,000 loads of 5 MiB
+        ("refers-to-big-value.ini", "file-too-large"),  # 10,000 copies of 1 MB
+        ("reads-big-file.ini", "file-too-large"),  # 10,000 reads of 1 MB
     ],
 )
 def test_each_hostile_file_gets_a_clear_finding(

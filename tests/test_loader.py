@@ -368,6 +368,34 @@ def test_a_big_value_included_again_and_again_stops_at_the_size_bound(
     assert events == [("config-too-large", f"{MAX_SIZE:,} bytes", 5)]
 
 
+@pytest.mark.parametrize("reference", ["%(big)", "@(big.txt)"])
+def test_expansions_stop_when_the_configs_work_runs_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: str
+) -> None:
+    """A thousand references to a 1 MB value took minutes; the values past 10 MiB stay as
+    written, and one event says where expanding stopped."""
+    big = "x" * 1_000_000
+    (tmp_path / "big.txt").write_text(big)
+    monkeypatch.chdir(tmp_path)
+    data = f"[uwsgi]\nbig = {big}\n" + f"procname = {reference}\n" * 1_000
+    loaded = load(data.encode(), "app.ini")
+    values = [e.value for e in loaded.entries if e.key == "procname"]
+    expanded = values.count(big)
+    assert 5 <= expanded <= 11 and values[expanded:] == [reference] * (1_000 - expanded)
+    assert [(e.kind, e.detail, e.entry.line) for e in loaded.events] == [
+        ("expansion-stopped", "10 MiB of values and `@()` reads", expanded + 3)]
+
+
+def test_a_long_rescan_stops_expanding() -> None:
+    """Each substitution scans the value again from its start: 1,000 of them over 20,000
+    symbols would examine twenty million characters."""
+    value = "$" * 20_000 + "$(EMPTY)" * 1_000
+    loaded = load(f"[uwsgi]\nx = {value}\n".encode(), "/nonexistent/app.ini", env={"EMPTY": ""})
+    assert [e.value for e in loaded.entries] == [value]
+    assert [(e.kind, e.detail) for e in loaded.events] == [
+        ("expansion-stopped", "5,000,000 characters examined")]
+
+
 def test_options_past_the_option_bound_are_not_kept() -> None:
     """Lines and loops each stay within their own bounds, yet add up past the options' one:
     ``set-placeholder`` lines add two options each."""
