@@ -28,7 +28,15 @@ from pytest_uwsgi_lint.placeholders import (
     apply_pass,
     manage_placeholder,
 )
-from pytest_uwsgi_lint.reader import DEFAULT_SECTION, WHOLE, Budget, Entry, IniFile, read_ini
+from pytest_uwsgi_lint.reader import (
+    DEFAULT_SECTION,
+    MAX_SIZE,
+    WHOLE,
+    Budget,
+    Entry,
+    IniFile,
+    read_ini,
+)
 from pytest_uwsgi_lint.sources import UnreadableSource, read_source, real_path
 from pytest_uwsgi_lint.values import atoi
 
@@ -40,9 +48,11 @@ MAX_FOR_ITEMS = 10_000
 #: Files one config may read in all: an include tree that fans out (each file including the
 #: next one twice) reaches millions of loads within the depth bound.
 MAX_LOADS = 1_000
-#: Options that loop bodies may add in all (items times lines); past it, the rest of each
-#: body is exported once instead of once per item.
+#: Options that loop bodies may add in all (items times lines), and the size of their values
+#: (a 1 MB line in a 10,000-item loop is 10 GB); past either, the rest of each body is
+#: exported once instead of once per item.
 MAX_ROUTED = 100_000
+MAX_ROUTED_SIZE = MAX_SIZE
 #: Options one config may add in all, whatever adds them: besides the lines read (see
 #: ``reader.MAX_LINES``), ``set``-style lines add two options each, and loop bodies more.
 MAX_OPTIONS = 200_000
@@ -121,6 +131,7 @@ class Loader:
     stopped: str = ""  # the bound a file was cut at: nothing after it is read
     work: Work = field(default_factory=Work)  # what expansions may still cost
     routed: int = 0
+    routed_size: int = 0
     block: Block | None = None
     last_file: str | None = None
     stack: list[_Frame] = field(default_factory=list)
@@ -299,10 +310,19 @@ class Loader:
 
     def _route(self, entry: Entry, block: Block) -> None:
         items = block.items
-        if self.routed + len(items) > MAX_ROUTED and len(items) > 1:
-            self._event_once("loop-expansion-capped", block.opener, str(MAX_ROUTED))
-            items = items[:1]
+        size = _routed_size(entry.value, items)
+        if len(items) > 1:
+            bound = ""
+            if self.routed + len(items) > MAX_ROUTED:
+                bound = f"{MAX_ROUTED:,} options"
+            elif self.routed_size + size > MAX_ROUTED_SIZE:
+                bound = f"{MAX_ROUTED_SIZE // 1024**2} MiB of values"
+            if bound:
+                self._event_once("loop-expansion-capped", block.opener, bound)
+                items = items[:1]
+                size = _routed_size(entry.value, items)
         self.routed += len(items)
+        self.routed_size += size
         self.logic_running = True
         try:
             for item in items:
@@ -454,6 +474,12 @@ class Loader:
             queue.extend(
                 item.entry for item in self.exported[before:] if item.entry.key == "inherit"
             )
+
+
+def _routed_size(value: str, items: list[str | None]) -> int:
+    """The length of the values a loop body line becomes, one per item (``%(_)`` replaced)."""
+    refs = value.count("%(_)")
+    return sum(len(value) + (0 if item is None else refs * (len(item) - 4)) for item in items)
 
 
 def _shown(section: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint.findings import Hit, Severity
-from pytest_uwsgi_lint.loader import MAX_FOR_ITEMS, MAX_ROUTED
+from pytest_uwsgi_lint.loader import MAX_FOR_ITEMS
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
@@ -15,8 +15,8 @@ def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does
     Flags a `for-times` or `for` loop with more than 10,000 iterations (the linter expands
-    only the first 10,000), and loops that add more than 100,000 options in all (past that,
-    the linter checks each remaining line of a loop body once).
+    only the first 10,000), and loops that add more than 100,000 options, or 10 MiB of
+    values, in all (past that, the linter checks each remaining line of a loop body once).
 
     ## Why is this bad?
     Each option in the block is exported once per iteration: uWSGI builds that many
@@ -51,6 +51,6 @@ def check(config: Config) -> Iterable[Hit]:
         yield Hit.at(
             event.entry,
             f"with this `{event.entry.key}`, the loops of this config add more than "
-            f"{MAX_ROUTED:,} options: uWSGI builds every one of them; from here on the linter "
+            f"{event.detail}: uWSGI builds every one of them; from here on the linter "
             "checked each line of a loop body once",
         )

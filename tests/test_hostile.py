@@ -81,6 +81,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
            + b"\nsocket = /run/%(_).sock\nendfor\n")
     _write(root / "for-wide.ini", b"[uwsgi]\nmaster = true\nfor-times = 10000\n"
            + b"".join(b"env = K%d=%%(_)\n" % i for i in range(100)) + b"endfor\n")
+    _write(root / "for-big-value.ini", b"[uwsgi]\nmaster = true\nfor-times = 10000\nenv = A=%(_)"
+           + b"x" * 1_000_000 + b"\nendfor =\n")
     _write(root / "unclosed-if.ini", b"[uwsgi]\nmaster = true\nif-env = X\nprocesses = 4\n")
     _write(root / "for-items.ini", b"[uwsgi]\nmaster = true\nfor = "
            + b" ".join(b"i%d" % i for i in range(10_000)) + b"\nsocket = /run/%(_).sock\nendfor\n")
@@ -150,6 +152,7 @@ def test_no_traceback_and_no_internal_error(outcome: tuple[int, dict[str, list[s
         ("cycle.ini", "include-cycle"),
         ("for-million.ini", "for-too-long"),
         ("for-wide.ini", "for-too-long"),
+        ("for-big-value.ini", "for-too-long"),  # 10,000 copies of a 1 MB line
         ("unclosed-if.ini", "logic-block-unclosed"),
         ("plain-bad.ini", "master-not-enabled"),
         ("only-newlines.ini", "file-too-large"),

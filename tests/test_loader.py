@@ -310,7 +310,22 @@ def test_loops_are_bounded_but_keep_every_option() -> None:
     assert len(loaded.entries) == MAX_ROUTED + 3 + 2  # the last lines once, with the opener
     assert {e.value.partition("=")[0] for e in loaded.entries if e.key == "env"} == {
         f"K{n}" for n in range(MAX_ROUTED // MAX_FOR_ITEMS + 3)}
-    assert [e.kind for e in loaded.events] == ["loop-expansion-capped"]
+    assert [(e.kind, e.detail) for e in loaded.events] == [
+        ("loop-expansion-capped", "100,000 options")]
+
+
+def test_loops_are_bounded_by_the_size_of_the_values_they_make() -> None:
+    """A 100 kB line in a 300-item loop would be 30 MB of values (10 GB at 10,000 items):
+    the items that fit are expanded, then the line is exported once."""
+    items = " ".join(f"item{n:03}" for n in range(300))
+    value = "%(_)" + "x" * 100_000
+    loaded = load(f"[uwsgi]\nfor = {items}\nenv = {value}\nendfor =\n".encode(), "x")
+    envs = [e.value for e in loaded.entries if e.key == "env"]
+    assert len(envs) == 1 and envs[0] == "item000" + "x" * 100_000
+    assert [(e.kind, e.detail) for e in loaded.events] == [
+        ("loop-expansion-capped", "10 MiB of values")]
+    fits = load(f"[uwsgi]\nfor = {items}\nenv = %(_){'x' * 30_000}\nendfor =\n".encode(), "x")
+    assert len([e for e in fits.entries if e.key == "env"]) == 300 and not fits.events
 
 
 def test_an_expansion_past_the_size_bound_is_not_called_a_loop() -> None:
