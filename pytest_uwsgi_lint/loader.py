@@ -96,13 +96,22 @@ class Block:
     condition: str
 
 
+#: Events that depend on files the load did not read: whether they exist, what they are, or
+#: where a link leads (a cycle through a link is gone once the link is a file).
+OUTSIDE_EVENTS = frozenset(
+    {"include-not-found", "include-relative-path", "config-source-not-read", "include-cycle"})
+
+
 @dataclass
 class Loaded:
-    """The configuration uWSGI will run, with every file read and every event met."""
+    """The configuration uWSGI will run, with every file read and every event met.
+    ``outside`` tells whether it also depends on files that were not read (``@()`` reads,
+    ``if-exists`` tests, the events above), so that the bytes read do not settle it."""
 
     entries: list[Entry]
     files: list[IniFile]
     events: list[LoadEvent]
+    outside: bool = False
 
 
 @dataclass
@@ -130,6 +139,8 @@ class Loader:
     budget: Budget = WHOLE  # what is left of the lines, `%` pairs and bytes to read
     stopped: str = ""  # the bound a file was cut at: nothing after it is read
     work: Work = field(default_factory=Work)  # what expansions may still cost
+    reported: set[str] = field(default_factory=set)  # the kinds `_event_once` has reported
+    outside: bool = False  # see `Loaded.outside`
     routed: int = 0
     routed_size: int = 0
     block: Block | None = None
@@ -154,14 +165,16 @@ class Loader:
             self._event("logic-block-unclosed", self.block.opener, self.block.condition)
         self._expand()
         self._inherit()
-        return Loaded([e.entry for e in self.exported], self.files, self.events)
+        return Loaded([e.entry for e in self.exported], self.files, self.events, self.outside)
 
     def _event(self, kind: str, entry: Entry, detail: str) -> None:
         self.events.append(LoadEvent(kind, entry, detail))
+        self.outside = self.outside or kind in OUTSIDE_EVENTS
 
     def _event_once(self, kind: str, entry: Entry, detail: str) -> None:
         """An event for a bound reached: the first time only, however often it is hit."""
-        if not any(event.kind == kind for event in self.events):
+        if kind not in self.reported:
+            self.reported.add(kind)
             self._event(kind, entry, detail)
 
     def _table(self, path: str, section: str) -> dict[bytes, bytes]:
@@ -381,6 +394,7 @@ class Loader:
             checks = {"if-exists": lambda p: os.access(p, os.R_OK), "if-file": os.path.isfile,
                       "if-dir": os.path.isdir}
             holds = bool(checks[test](arg))
+            self.outside = True
             return Block(opener, [arg] if holds != negated else [], "")
         return unknown
 
@@ -430,6 +444,7 @@ class Loader:
     def _file_hook(self, source: str) -> str | None:
         assert self._current is not None
         via = self._current
+        self.outside = True
         if self._not_read(source, via):
             return None
         try:
@@ -500,4 +515,12 @@ def load(
     return loader.load_top(data, path, section)
 
 
-__all__ = ["EXECUTING_SCHEMES", "LoadEvent", "Loaded", "Loader", "load", "scheme_of"]
+__all__ = [
+    "EXECUTING_SCHEMES",
+    "OUTSIDE_EVENTS",
+    "LoadEvent",
+    "Loaded",
+    "Loader",
+    "load",
+    "scheme_of",
+]

@@ -18,7 +18,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import re
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -60,12 +59,6 @@ _BINARY_FLAG = "--uwsgi-binary"
 _BINARY_INI = "uwsgi_binary"
 _LIST_KEYS = ("select", "ignore")
 _SEVERITIES = ("error", "warning", "info")
-# Constructs whose outcome depends on files other than those the load read: ``@(path)``
-# readers and ``if-exists``-style tests. Configs using them are linted on every run.
-_OUTSIDE_READS = re.compile(rb"@\(|\bif-(?:not-)?(?:exists|file|dir)\b")
-# Loader events that depend on whether a file the load did not read exists: creating it
-# changes the outcome. Configs with them are linted on every run too.
-_ABSENT_FILE_EVENTS = ("include-not-found", "include-relative-path")
 # ``%`` values that can change with nothing in the key changing: ``%t``/``%T`` (the start
 # time, which the linter takes from the config's modification time) and the inode numbers
 # (a file rewritten with the same bytes gets new ones).
@@ -228,21 +221,27 @@ def _outcomes(stored: Any) -> dict[str, Outcome]:
     return {k: v for k, v in checked.items() if isinstance(k, str) and v is not None}
 
 
-def _reads_outside(data: bytes) -> bool:
-    """``_OUTSIDE_READS`` in ``data``; plain substring tests first, as most configs have
-    neither (the pattern's leading ``\\b`` keeps the regex engine from scanning fast)."""
-    return b"@(" in data or (b"if-" in data and _OUTSIDE_READS.search(data) is not None)
-
-
 def _replayable(config: Config) -> bool:
-    """Whether the outcome for ``config`` depends only on the bytes of the files it read (and
-    on what the settings digest covers), so that it may be stored and replayed."""
+    """Whether the outcome for ``config`` depends only on the files it read (their paths as
+    given and as resolved, their bytes) and on what the settings digest covers, so that it
+    may be stored and replayed. The loader knows when it also looked elsewhere: an ``@()``
+    read, an ``if-exists`` test, an include it did not read or met in a cycle. Paths that are
+    not valid UTF-8 cannot be stored in pytest's cache (JSON) or sent between xdist nodes."""
     files = config.files
-    return bool(files) and not (
-        any(_reads_outside(source.data) for source in files)
-        or any(config.events(kind) for kind in _ABSENT_FILE_EVENTS)
+    loaded = config.loaded
+    return bool(files) and loaded is not None and not (
+        loaded.outside
         or any(event.char in _VOLATILE_MAGIC for source in files for event in source.magic)
+        or not all(_encodable(source.path) for source in files)
     )
+
+
+def _encodable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _relative(path: str, cwd: str) -> str:
@@ -265,6 +264,9 @@ class LintSession:
     """
 
     def __init__(self, config: pytest.Config) -> None:
+        from pytest_uwsgi_lint.sources import forget_directories
+
+        forget_directories()
         self.config = config
         self.settings = config.stash[SETTINGS]
         self.digest = settings_digest(self.settings)
@@ -275,10 +277,15 @@ class LintSession:
 
     def key(self, cwd: str, sources: Iterable[tuple[str, bytes]]) -> str:
         """Over the digest, the working directory (relative includes and the paths in the
-        failure text depend on it) and the path and bytes of every file read."""
+        failure text depend on it) and, for every file read, its path as given, the path it
+        resolves to (``%d`` and the include paths built from it follow links: switching a
+        ``current`` link to another release changes them) and its bytes."""
+        from pytest_uwsgi_lint.sources import real_path
+
         combined = hashlib.sha256(f"{self.digest}\0{cwd}".encode(errors="surrogateescape"))
         for path, data in sources:
-            combined.update(os.fsencode(path) + b"\0" + hashlib.sha256(data).digest())
+            named, resolved = os.fsencode(path), os.fsencode(real_path(path))
+            combined.update(b"\0".join((named, resolved, hashlib.sha256(data).digest())))
         return combined.hexdigest()
 
     def _stored(self, nodeid: str, cwd: str, path: str, data: bytes) -> Outcome | None:

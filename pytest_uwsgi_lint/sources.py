@@ -50,6 +50,13 @@ def _real_directory(directory: str) -> str:
     return os.path.realpath(directory)
 
 
+def forget_directories() -> None:
+    """Resolve directories afresh: each run calls this first, so that a link switched
+    between two runs of one process (a test session, a watcher) does not keep its old
+    target."""
+    _real_directory.cache_clear()
+
+
 _CHUNK = 1 << 16
 
 
@@ -139,4 +146,11 @@ def read_source(path: str, limit: int = MAX_BYTES) -> bytes:
     return b"".join(read_chunks(path, _CHUNK, limit))
 
 
-__all__ = ["MAX_BYTES", "UnreadableSource", "read_chunks", "read_source", "real_path"]
+__all__ = [
+    "MAX_BYTES",
+    "UnreadableSource",
+    "forget_directories",
+    "read_chunks",
+    "read_source",
+    "real_path",
+]

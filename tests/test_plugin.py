@@ -593,6 +593,14 @@ UNSTORABLE = {
     "include-beside": ({"conf/app.ini": BAD + "include = common.ini\n",
                         "conf/common.ini": "[uwsgi]\nprocesses = 2\n"},
                        ("common.ini", "[uwsgi]\nmaster = true\n")),
+    # what the loader evaluates, however it is spelt: an alias, a reader the `%` pass builds
+    "if-exists-alias": ({"app.ini": BAD + "ifdir = /\nprocesses = 2\nendif =\n"}, None),
+    "reader-built-by-magic": ({"name.txt": "web\n",
+                               "app.ini": BAD + "procname-prefix = @%Y(name.txt)\n"}, None),
+    "reader-built-by-a-loop": ({"name.txt": "web\n", "app.ini": BAD + "for = @\n"
+                                "procname-prefix = %(_)(name.txt)\nendfor =\n"}, None),
+    # an include that is there but not read: a directory now, a config tomorrow
+    "include-not-read": ({"app.ini": BAD + "include = extra.ini\n", "extra.ini/x": ""}, None),
 }
 
 
@@ -621,6 +629,55 @@ def test_configs_depending_on_unread_files_are_never_stored(
         after = fresh_outcome(app)
         assert after != before
         run(configs, "--uwsgi-lint", app).assert_outcomes(**after)
+
+
+def test_switching_a_release_link_lints_again(configs: pytest.Pytester) -> None:
+    """``current -> releases/N``: the same bytes in ``current/app.ini``, but ``%d`` and the
+    include it builds now lead into another release."""
+    for release, extra in (("1", "master = true\n"), ("2", "processes = 2\n")):
+        (configs.path / "releases" / release).mkdir(parents=True)
+        app = configs.path / "releases" / release / "app.ini"
+        app.write_text(BAD + "include = %dlocal.ini\n")
+        (configs.path / "releases" / release / "local.ini").write_text("[uwsgi]\n" + extra)
+    (configs.path / "current").symlink_to("releases/1")
+    run(configs, "--uwsgi-lint", "current/app.ini").assert_outcomes(passed=1)
+    assert linted(configs) == ["app.ini"]
+    run(configs, "--uwsgi-lint", "current/app.ini").assert_outcomes(passed=1)
+    assert linted(configs) == []
+    (configs.path / "current").unlink()
+    (configs.path / "current").symlink_to("releases/2")
+    run(configs, "--uwsgi-lint", "current/app.ini").assert_outcomes(failed=1)
+    assert linted(configs) == ["app.ini"]
+
+
+def test_a_cycle_through_a_link_is_not_stored(configs: pytest.Pytester) -> None:
+    """``other.ini`` links back to the config: a cycle, never read (and the master rule
+    stays silent, as options may be missing); once it is a file, it is an include like any
+    other."""
+    (configs.path / "app.ini").write_text(BAD + "include = other.ini\n")
+    (configs.path / "other.ini").symlink_to("app.ini")
+    run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(passed=1)
+    assert "app.ini::uwsgi-lint" not in cached_entries(configs)
+    (configs.path / "other.ini").unlink()
+    (configs.path / "other.ini").write_text("[uwsgi]\nprocesses = 2\n")
+    run(configs, "--uwsgi-lint", "app.ini").assert_outcomes(failed=1)
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_an_include_named_in_invalid_utf8_is_linted_but_not_stored(
+    configs: pytest.Pytester, workers: list[str]
+) -> None:
+    """pytest's cache is JSON and xdist sends text: such a path can be stored in neither."""
+    name = os.fsdecode(b"common\xe9.ini")
+    (configs.path / name).write_text("[uwsgi]\nmaster = true\n")
+    (configs.path / "app.ini").write_bytes(os.fsencode(BAD + f"include = {name}\n"))
+    runner = run_subprocess if workers else run
+    for _ in range(2):
+        result = runner(configs, "--uwsgi-lint", "app.ini", *workers)
+        result.assert_outcomes(passed=1)
+        assert result.ret == 0
+    assert linted(configs) == ["app.ini", "app.ini"]
+    assert "app.ini::uwsgi-lint" not in cached_entries(configs)
 
 
 # -- xdist ----------------------------------------------------------------------------------
