@@ -8,6 +8,22 @@ from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 
+# Loader events for a bound reached, with the message (naming the bound) and the fix.
+_STOPPED = {
+    "config-too-large": (
+        "the files of this config add up to more than {bound} (a file included again and "
+        "again?): the linter stopped loading here and checked nothing after it, while uWSGI "
+        "loads them all",
+        "include each file once",
+    ),
+    "expansion-stopped": (
+        "expanding `$()`, `@()` and `%()` in this config takes more than {bound} (references "
+        "to a huge value?): the linter stopped expanding here, so this value and those after "
+        "it are checked as written, while uWSGI expands them all",
+        "refer to a large value once",
+    ),
+}
+
 
 @rule("UWE021", "file-too-large", Severity.WARNING, tags=("meta",))
 def check(config: Config) -> Iterable[Hit]:
@@ -48,19 +64,6 @@ def check(config: Config) -> Iterable[Hit]:
                 path=ini.path,
                 fix="split the file, or check that it is the config you meant",
             )
-    for event in config.events("config-too-large"):
-        yield Hit.at(
-            event.entry,
-            f"the files of this config add up to more than {event.detail} (a file included "
-            "again and again?): the linter stopped loading here and checked nothing after it, "
-            "while uWSGI loads them all",
-            fix="include each file once",
-        )
-    for event in config.events("expansion-stopped"):
-        yield Hit.at(
-            event.entry,
-            f"expanding `$()`, `@()` and `%()` in this config takes more than {event.detail}"
-            " (references to a huge value?): the linter stopped expanding here, so this value "
-            "and those after it are checked as written, while uWSGI expands them all",
-            fix="refer to a large value once",
-        )
+    for kind, (message, fix) in _STOPPED.items():
+        for event in config.events(kind):
+            yield Hit.at(event.entry, message.format(bound=event.detail), fix=fix)
