@@ -1,9 +1,15 @@
 """Ask the user's own uWSGI binary which version it is and which options its build has.
 
 Only two commands are ever run, ``PATH --version`` and ``PATH --dump-options``, with no config
-and without any ``UWSGI_*`` variable in the environment (uWSGI turns those into options). The
-answer is cached in the user cache directory under the binary's path, size and modification
-time, so a rebuilt or replaced binary is asked again and an unchanged one never twice.
+and without any ``UWSGI_*`` variable in the environment (uWSGI turns those into options).
+
+The answer is kept for the life of the process, and for a native executable (ELF or Mach-O)
+also in the user cache directory, keyed on what actually runs: the file's real path (symlinks
+such as ``current -> releases/N`` or Debian alternatives resolved) and its device, inode,
+size, modification and change times, so a switched, replaced or rewritten binary is asked
+again. Anything else, above all a ``#!`` script (a pyenv or asdf shim, an ``exec
+.../uwsgi "$@"`` wrapper, pyuwsgi's entry point), can start another uWSGI tomorrow without
+changing itself, so it is asked again on every run.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -22,7 +29,13 @@ from pathlib import Path
 from packaging.version import Version
 
 TIMEOUT = 60
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
+# ELF, then Mach-O (32 and 64 bits, both byte orders, universal).
+_NATIVE_MAGIC = frozenset({
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+})
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 _VERSION = re.compile(r"^(\d+(?:\.\d+)+)(.*)$")
 
@@ -108,16 +121,49 @@ def _ask_binary(path: str) -> Build:
     return Build(path, version, frozenset(names))
 
 
-def _cache_file(path: str, stat: os.stat_result) -> Path:
-    key = f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}".encode("utf-8", "surrogateescape")
-    return cache_dir() / f"binary-{hashlib.sha256(key).hexdigest()[:32]}.json"
+@dataclass(frozen=True)
+class _Identity:
+    """Which file would run, and whether its answer may outlive the process."""
+
+    real_path: str
+    # device, inode, size, mtime_ns and ctime_ns: the change time is the one field a rewrite
+    # in place cannot set back, as os.utime does the modification time.
+    fields: tuple[int, ...]
+    native: bool
 
 
-def _load_cached(file: Path, path: str, stat: os.stat_result) -> Build | None:
+def _is_native(real_path: str, mode: int) -> bool:
+    """Whether the file is a compiled executable, which runs itself rather than another."""
+    if not stat.S_ISREG(mode):
+        return False
+    try:
+        with open(real_path, "rb") as handle:
+            return handle.read(4) in _NATIVE_MAGIC
+    except OSError:
+        return False
+
+
+def _identify(located: str) -> _Identity:
+    real_path = os.path.realpath(located)
+    try:
+        found = os.stat(real_path)
+    except OSError as error:
+        raise BinaryError(f"{located} could not be examined: {error.strerror or error}") from None
+    fields = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+    return _Identity(real_path, fields, _is_native(real_path, found.st_mode))
+
+
+def _cache_file(identity: _Identity) -> Path:
+    key = "\0".join([identity.real_path, *map(str, identity.fields)])
+    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+    return cache_dir() / f"binary-{digest[:32]}.json"
+
+
+def _load_cached(file: Path, path: str, identity: _Identity) -> Build | None:
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
-        if (data["format"], data["path"], data["size"], data["mtime_ns"]) != (
-            _CACHE_FORMAT, path, stat.st_size, stat.st_mtime_ns
+        if (data["format"], data["real_path"], data["identity"]) != (
+            _CACHE_FORMAT, identity.real_path, list(identity.fields)
         ):
             return None
         return Build(path, str(data["version"]), frozenset(map(str, data["options"])))
@@ -125,13 +171,12 @@ def _load_cached(file: Path, path: str, stat: os.stat_result) -> Build | None:
         return None
 
 
-def _store(file: Path, build: Build, stat: os.stat_result) -> None:
+def _store(file: Path, build: Build, identity: _Identity) -> None:
     """Write the cache entry atomically; a cache that cannot be written is no error."""
     data = {
         "format": _CACHE_FORMAT,
-        "path": build.path,
-        "size": stat.st_size,
-        "mtime_ns": stat.st_mtime_ns,
+        "real_path": identity.real_path,
+        "identity": list(identity.fields),
         "version": build.version_text,
         "options": sorted(build.options),
     }
@@ -149,17 +194,32 @@ def _store(file: Path, build: Build, stat: os.stat_result) -> None:
             os.unlink(temporary)
 
 
-def probe(path: str) -> Build:
-    """The version and option list of the uWSGI binary at ``path`` (a path or a command name
-    looked up in ``PATH``), from the cache when the binary has not changed."""
-    located = _locate(path)
-    stat = os.stat(located)
-    file = _cache_file(located, stat)
-    cached = _load_cached(file, located, stat)
+def _cached_or_asked(located: str, identity: _Identity) -> Build:
+    """A native binary's answer from an earlier run, else the binary's own answer."""
+    if not identity.native:
+        return _ask_binary(located)
+    file = _cache_file(identity)
+    cached = _load_cached(file, located, identity)
     if cached is not None:
         return cached
     build = _ask_binary(located)
-    _store(file, build, stat)
+    _store(file, build, identity)
+    return build
+
+
+# The answers of this process, by the path named and the identity of the file it runs.
+_PROBED: dict[tuple[str, _Identity], Build] = {}
+
+
+def probe(path: str) -> Build:
+    """The version and option list of the uWSGI binary at ``path`` (a path or a command name
+    looked up in ``PATH``), asked once per process; a native binary's answer also serves
+    later runs while the file is unchanged."""
+    located = _locate(path)
+    key = (located, _identify(located))
+    build = _PROBED.get(key)
+    if build is None:
+        build = _PROBED[key] = _cached_or_asked(*key)
     return build
 
 

@@ -1,10 +1,12 @@
-"""``--uwsgi-binary``: what is run, with which environment, how the answer is cached, and how
-a binary that cannot answer is reported."""
+"""``--uwsgi-binary``: what is run, with which environment, how the answer is cached (and when
+it must not be), and how a binary that cannot answer is reported."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,15 +37,79 @@ def fake_uwsgi(directory: Path, version: str = "2.0.28", options: tuple[str, ...
     return script, log
 
 
+# A compiled stand-in: only a native executable's answer outlives the run. It logs each flag
+# it is run with to $FAKE_UWSGI_LOG; its version is patched in the bytes (same length).
+NATIVE_SOURCE = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv) {
+    const char *flag = argc > 1 ? argv[1] : "";
+    const char *log = getenv("FAKE_UWSGI_LOG");
+    FILE *out = log ? fopen(log, "a") : NULL;
+    if (out) { fprintf(out, "%s\n", flag); fclose(out); }
+    if (strcmp(flag, "--version") == 0) { puts("2.0.28"); return 0; }
+    if (strcmp(flag, "--dump-options") == 0) { puts("LISTING"); return 0; }
+    return 1;
+}
+"""
+
+Native = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def compiled_uwsgi(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    compiler = shutil.which(os.environ.get("CC", "cc"))
+    if compiler is None:
+        pytest.skip("no C compiler to build a native stand-in for uWSGI")
+    directory = tmp_path_factory.mktemp("native")
+    source = directory / "uwsgi.c"
+    source.write_text(NATIVE_SOURCE.replace("LISTING", "\\n".join(OPTIONS)))
+    subprocess.run([compiler, "-o", str(directory / "uwsgi"), str(source)], check=True)
+    return (directory / "uwsgi").read_bytes()
+
+
+@pytest.fixture
+def native_uwsgi(compiled_uwsgi: bytes, tmp_path: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> Native:
+    """Writes the native stand-in, reporting ``version``, at a path (truncating a file that is
+    there, so its inode stays); every copy logs to ``runs.log`` in the test's directory."""
+    assert compiled_uwsgi.count(b"2.0.28") == 1
+    monkeypatch.setenv("FAKE_UWSGI_LOG", str(tmp_path / "runs.log"))
+
+    def write(target: Path, version: str = "2.0.28") -> Path:
+        assert len(version) == len("2.0.28")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(compiled_uwsgi.replace(b"2.0.28", version.encode()))
+        target.chmod(0o755)
+        return target
+
+    return write
+
+
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setattr(binary, "_PROBED", {})
     return cache
+
+
+def new_run() -> None:
+    """Forget what this process was told, as the next run of the linter starts out."""
+    binary._PROBED.clear()
 
 
 def runs(log: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
+
+
+def switch(link: Path, target: Path) -> None:
+    """Point a symlink elsewhere in one step, as ``ln -sfn`` and deploy tools do."""
+    staged = link.with_name(link.name + ".new")
+    staged.symlink_to(target)
+    os.replace(staged, link)
 
 
 def test_probe_asks_version_and_options_only(tmp_path: Path,
@@ -57,35 +123,101 @@ def test_probe_asks_version_and_options_only(tmp_path: Path,
     assert runs(log) == ["--version|", "--dump-options|"]
 
 
-def test_answer_is_cached_by_path_size_and_mtime(tmp_path: Path, private_cache: Path) -> None:
-    script, log = fake_uwsgi(tmp_path)
-    probe(str(script))
-    assert probe(str(script)).version_text == "2.0.28"
-    assert len(runs(log)) == 2
+def test_native_binary_is_asked_once_while_unchanged(tmp_path: Path, private_cache: Path,
+                                                     native_uwsgi: Native) -> None:
+    named = native_uwsgi(tmp_path / "uwsgi")
+    probe(str(named))
+    probe(str(named))
+    new_run()
+    assert probe(str(named)) == Build(str(named), "2.0.28", frozenset(OPTIONS))
+    assert runs(tmp_path / "runs.log") == ["--version", "--dump-options"]
     [entry] = (private_cache / "pytest-uwsgi-lint").glob("binary-*.json")
-    assert json.loads(entry.read_text())["path"] == str(script)
-    os.utime(script, ns=(1, 1))
-    probe(str(script))
-    assert len(runs(log)) == 4
-    fake_uwsgi(tmp_path, version="2.0.30")  # rewritten: another size and mtime
-    assert probe(str(script)).version_text == "2.0.30"
+    assert json.loads(entry.read_text())["real_path"] == os.path.realpath(named)
+    os.utime(named, ns=(1, 1))
+    new_run()
+    probe(str(named))
+    assert len(runs(tmp_path / "runs.log")) == 4
+
+
+def test_symlink_switched_between_builds(tmp_path: Path, native_uwsgi: Native) -> None:
+    """A ``current -> releases/N`` layout: the path named never changes, and the two builds
+    have the same size and modification time; only the real path tells them apart."""
+    old = native_uwsgi(tmp_path / "releases" / "1" / "uwsgi", "2.0.18")
+    new = native_uwsgi(tmp_path / "releases" / "2" / "uwsgi", "2.0.30")
+    for build in (old, new):
+        os.utime(build, ns=(1, 1))
+    current = tmp_path / "current"
+    current.symlink_to(old.parent)
+    named = current / "uwsgi"
+    assert probe(str(named)).version_text == "2.0.18"
+    switch(current, new.parent)
+    new_run()
+    assert probe(str(named)) == Build(str(named), "2.0.30", frozenset(OPTIONS))
+    switch(current, old.parent)
+    new_run()
+    assert probe(str(named)).version_text == "2.0.18"
+    assert len(runs(tmp_path / "runs.log")) == 4  # the way back comes from the cache
+
+
+def test_wrapper_script_is_asked_again_on_every_run(tmp_path: Path) -> None:
+    """A shim or an ``exec .../uwsgi "$@"`` script stays the same file when the uWSGI it runs
+    changes, so its answer is kept for one run only."""
+    for release, version in (("1", "2.0.18"), ("2", "2.0.30")):
+        (tmp_path / release).mkdir()
+        fake_uwsgi(tmp_path / release, version=version)
+    current = tmp_path / "current"
+    current.symlink_to(tmp_path / "1")
+    wrapper = tmp_path / "uwsgi-wrapper"
+    wrapper.write_text(f'#!/bin/sh\nexec "{current}/uwsgi" "$@"\n')
+    wrapper.chmod(0o755)
+    assert probe(str(wrapper)).version_text == "2.0.18"
+    switch(current, tmp_path / "2")
+    assert probe(str(wrapper)).version_text == "2.0.18"  # the same run keeps its answer
+    new_run()
+    assert probe(str(wrapper)) == Build(str(wrapper), "2.0.30", frozenset(OPTIONS))
+    new_run()
+    probe(str(wrapper))
+    assert len(runs(tmp_path / "1" / "runs.log")) == 2
+    assert len(runs(tmp_path / "2" / "runs.log")) == 4
+
+
+@pytest.mark.parametrize("in_place", [True, False], ids=["rewritten-in-place", "replaced"])
+def test_binary_changed_with_size_and_mtime_restored(tmp_path: Path, native_uwsgi: Native,
+                                                     in_place: bool) -> None:
+    named = native_uwsgi(tmp_path / "uwsgi")
+    before = os.stat(named)
+    assert probe(str(named)).version_text == "2.0.28"
+    if in_place:
+        native_uwsgi(named, "2.0.30")
+    else:
+        os.replace(native_uwsgi(tmp_path / "uwsgi.new", "2.0.30"), named)
+    os.utime(named, ns=(before.st_atime_ns, before.st_mtime_ns))
+    while in_place and os.stat(named).st_ctime_ns == before.st_ctime_ns:
+        os.utime(named, ns=(before.st_atime_ns, before.st_mtime_ns))  # until the clock ticks
+    after = os.stat(named)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert (after.st_ino == before.st_ino) is in_place
+    new_run()
+    assert probe(str(named)).version_text == "2.0.30"
 
 
 def test_corrupt_or_unwritable_cache_is_not_an_error(
-    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch, native_uwsgi: Native
 ) -> None:
-    script, log = fake_uwsgi(tmp_path)
-    probe(str(script))
+    named = native_uwsgi(tmp_path / "uwsgi")
+    probe(str(named))
     [entry] = (private_cache / "pytest-uwsgi-lint").glob("binary-*.json")
     entry.write_text("{not json")
-    assert probe(str(script)).options == frozenset(OPTIONS)
-    assert len(runs(log)) == 4
+    new_run()
+    assert probe(str(named)).options == frozenset(OPTIONS)
+    assert len(runs(tmp_path / "runs.log")) == 4
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    assert probe(str(script)).options == frozenset(OPTIONS)
-    assert probe(str(script)).options == frozenset(OPTIONS)
-    assert len(runs(log)) == 8
+    for _ in range(2):
+        new_run()
+        assert probe(str(named)).options == frozenset(OPTIONS)
+    assert len(runs(tmp_path / "runs.log")) == 8
 
 
 def test_command_name_is_looked_up_in_path(tmp_path: Path,
