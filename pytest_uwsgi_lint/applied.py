@@ -16,7 +16,7 @@ from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit
 from pytest_uwsgi_lint.model import Config, per_config
 from pytest_uwsgi_lint.reader import Entry
-from pytest_uwsgi_lint.values import atoi, has_expansion, is_plain_integer, strtoul
+from pytest_uwsgi_lint.values import atoi, has_expansion, is_plain_integer, strtoul, written_integer
 
 #: Loader events after which options of the instance may be missing from the model.
 UNREAD = ("include-not-found", "config-source-not-read", "include-too-deep", "include-cycle",
@@ -41,8 +41,9 @@ def number(entry: Entry) -> int | None:
 
 def written_number(entry: Entry) -> int | None:
     """The number when the value is exactly a plain integer; other text (units, comments,
-    expansions) is left to the rules about values, so it is not judged twice."""
-    return int(entry.value) if is_plain_integer(entry.value) else None
+    expansions, numbers beyond 64 bits) is left to the rules about values, so it is not
+    judged twice."""
+    return written_integer(entry.value) if is_plain_integer(entry.value) else None
 
 
 def host_dependent(config: Config, entry: Entry) -> bool:

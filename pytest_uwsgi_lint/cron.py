@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pytest_uwsgi_lint.kvlist import KvItem, parse_kvlist, reads_as_written
 from pytest_uwsgi_lint.reader import Entry
-from pytest_uwsgi_lint.values import atoi, has_expansion
+from pytest_uwsgi_lint.values import atoi, has_expansion, written_integer
 
 TIME_FIELDS = ("minute", "hour", "day", "month", "week")
 CRON2_KEYS = {name: name for name in (*TIME_FIELDS, "unique", "harakiri", "legion")}
@@ -40,7 +40,7 @@ class CronField:
     @property
     def as_written(self) -> bool:
         """Whether uWSGI reads the number the author wrote (in its place, for ``cron``)."""
-        return reads_as_written(self.written) and int(self.written) == self.value
+        return reads_as_written(self.written) and written_integer(self.written) == self.value
 
 
 @dataclass(frozen=True)

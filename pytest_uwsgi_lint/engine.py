@@ -1,8 +1,8 @@
 """From a path or bytes to findings: read, model, run the selected rules, apply suppressions.
 
 The CLI, the pytest plugin and the Python API are thin faces over :func:`lint_source`. A rule
-that raises is a bug in the linter: it becomes an ``internal-error`` finding and the run goes
-on with the other rules and files.
+or a load that raises is a bug in the linter: it becomes an ``internal-error`` finding and the
+run goes on with the other rules and files.
 """
 
 from __future__ import annotations
@@ -89,6 +89,13 @@ def _meta(name: str, path: str, message: str, line: int = 1, column: int = 1) ->
     return _finding(found, Hit(message, line, column), path)
 
 
+def _crash(what: str, path: str) -> Finding:
+    """The ``internal-error`` finding for the exception being handled: ``what`` crashed."""
+    detail = traceback.format_exc(limit=-1).strip().splitlines()[-1]
+    return _meta(INTERNAL_ERROR, path, f"{what} crashed ({detail}); this is a bug in "
+                 "uwsgi-lint, please report it")
+
+
 #: Findings one rule may report in one config: a generated file with a million made-up keys
 #: would otherwise produce a million findings, and gigabytes of them.
 MAX_HITS_PER_RULE = 1_000
@@ -116,11 +123,7 @@ def lint_config(config: Config, settings: Settings) -> list[Finding]:
                     break
                 raw.append(_finding(rule, hit, ini.path))
         except Exception:  # a bug in a rule must not stop the run
-            detail = traceback.format_exc(limit=-1).strip().splitlines()[-1]
-            raw.append(
-                _meta(INTERNAL_ERROR, ini.path, f"rule {rule.name} crashed ({detail}); "
-                      "this is a bug in uwsgi-lint, please report it")
-            )
+            raw.append(_crash(f"rule {rule.name}", ini.path))
     kept = [finding for finding in raw if not settings.ignored_here(finding)]
     for source in config.files:
         suppressions = suppression.parse(source)
@@ -162,9 +165,23 @@ def lint_bytes(
     data: bytes, path: str, section: str = DEFAULT_SECTION, settings: Settings | None = None
 ) -> FileReport:
     """Lint config bytes that came from ``path`` (used for messages and ``%`` magic)."""
-    settings = settings or Settings()
-    config = load_config(data, path, section, settings)
-    return FileReport(path, lint_config(config, settings), config.source, config.files)
+    config, findings = load_and_lint(data, path, section, settings or Settings())
+    if config is None:
+        return FileReport(path, findings)
+    return FileReport(path, findings, config.source, config.files)
+
+
+def load_and_lint(
+    data: bytes, path: str, section: str, settings: Settings
+) -> tuple[Config | None, list[Finding]]:
+    """The config and its findings; a load that raises (a bug in the loader) gives no config
+    and an ``internal-error`` finding instead, so a run goes on with the next file."""
+    try:
+        config = load_config(data, path, section, settings)
+    except Exception:
+        crash = _crash(f"loading {path}", path)
+        return None, [] if settings.ignored_here(crash) else [crash]
+    return config, lint_config(config, settings)
 
 
 def load_config(
@@ -226,6 +243,7 @@ __all__ = [
     "lint_paths",
     "lint_source",
     "lint_text",
+    "load_and_lint",
     "load_config",
     "load_text",
     "split_spec",

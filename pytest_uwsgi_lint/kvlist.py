@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from pytest_uwsgi_lint.values import written_integer
+
 _SIGNED = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+[ \t\n\v\f\r]*")
 
 
@@ -131,9 +133,8 @@ def split_quoted(text: str, separators: str = ";") -> tuple[str, ...]:
 
 def reads_as_written(text: str) -> bool:
     """Whether ``atoi`` reads the number the text shows (a plain signed integer that fits)."""
-    if not _SIGNED.fullmatch(text):
-        return False
-    return -(2**31) <= int(text.strip(" \t\n\v\f\r")) < 2**31
+    number = written_integer(text) if _SIGNED.fullmatch(text) else None
+    return number is not None and -(2**31) <= number < 2**31
 
 
 def closest(word: str, candidates: Iterable[str], synonyms: Mapping[str, str]) -> str | None:

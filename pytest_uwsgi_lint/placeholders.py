@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from pytest_uwsgi_lint.sources import MAX_BYTES
+from pytest_uwsgi_lint.values import strtol
 
 MAX_SUBSTITUTIONS = 1000
 MAX_VALUE_BYTES = 1 << 20
@@ -142,16 +143,8 @@ def apply_pass(
 
 
 def _strtoll(text: str) -> int:
-    stripped = text.lstrip(" \t\n\v\f\r")
-    sign = -1 if stripped[:1] == "-" else 1
-    if stripped[:1] in "+-" and stripped:
-        stripped = stripped[1:]
-    digits = ""
-    for char in stripped:
-        if not ("0" <= char <= "9"):
-            break
-        digits += char
-    return max(-(2**63), min(2**63 - 1, sign * int(digits or "0")))
+    """``strtoll`` as uWSGI's placeholder arithmetic calls it: 64-bit, saturating."""
+    return strtol(text)
 
 
 def _wrap64(number: int) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-_C_SPACE = " \t\n\v\f\r"
 _FALSE_WORDS = frozenset({"false", "off", "no"})
 _INT_MAX = 2**31 - 1
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
@@ -23,26 +22,36 @@ def is_boolean_word(text: str) -> bool:
     return not uwsgi_true(text) or text.lower() in ("true", "on", "yes", "1", "")
 
 
+#: Blanks, sign and digits as ``strtol`` scans them in base 10 (C locale, ASCII digits only).
+_NUMBER = re.compile(r"[ \t\n\v\f\r]*([+-]?)([0-9]*)")
+#: Significant digits past which a number is beyond every C integer type (``ULONG_MAX`` has 20).
+_MAX_DIGITS = 20
+
+
 def _leading_number(text: str) -> tuple[int, str]:
-    """Sign and digits after C whitespace, as ``strtol`` scans them (base 10)."""
-    stripped = text.lstrip(_C_SPACE)
-    sign = 1
-    if stripped[:1] in ("+", "-"):
-        sign = -1 if stripped[0] == "-" else 1
-        stripped = stripped[1:]
-    digits = ""
-    for char in stripped:
-        if "0" <= char <= "9":
-            digits += char
-        else:
-            break
-    return sign * int(digits or "0"), digits
+    """Sign and digits after C whitespace, as ``strtol`` scans them (base 10).
+
+    A magnitude of more than 20 significant digits is returned as ``10**20``, past every C
+    integer, so it saturates like C's does: converting all of them would build a huge int for
+    nothing, and Python refuses ``int()`` on more than 4,300 digits.
+    """
+    match = _NUMBER.match(text)
+    assert match is not None  # every part of the pattern may be empty
+    sign, digits = match.groups()
+    significant = digits.lstrip("0")
+    magnitude = 10**_MAX_DIGITS if len(significant) > _MAX_DIGITS else int(significant or "0")
+    return (-magnitude if sign == "-" else magnitude), digits
+
+
+def strtol(text: str) -> int:
+    """glibc ``strtol`` (and ``strtoll``: both are 64-bit) in base 10: overflow saturates at
+    ``LONG_MIN``/``LONG_MAX``."""
+    return max(_LONG_MIN, min(_LONG_MAX, _leading_number(text)[0]))
 
 
 def atoi(text: str) -> int:
     """glibc ``atoi``: ``strtol`` clamped to ``long``, then truncated to a 32-bit ``int``."""
-    value = max(_LONG_MIN, min(_LONG_MAX, _leading_number(text)[0]))
-    value &= 0xFFFFFFFF
+    value = strtol(text) & 0xFFFFFFFF
     return value - 2**32 if value > _INT_MAX else value
 
 
@@ -52,6 +61,14 @@ def strtoul(text: str) -> int:
     if abs(value) > _ULONG_MAX:
         return _ULONG_MAX
     return value % 2**64 if digits else 0
+
+
+def written_integer(text: str) -> int | None:
+    """The number at the start of ``text`` as written (blanks, sign and leading zeros
+    allowed), to compare with what uWSGI reads; None without digits, or when it lies beyond
+    64 bits (below ``LONG_MIN`` or above ``ULONG_MAX``), where no C conversion reads it."""
+    value, digits = _leading_number(text)
+    return value if digits and _LONG_MIN <= value <= _ULONG_MAX else None
 
 
 def is_plain_integer(text: str) -> bool:
@@ -80,6 +97,8 @@ __all__ = [
     "inline_comment",
     "is_boolean_word",
     "is_plain_integer",
+    "strtol",
     "strtoul",
     "uwsgi_true",
+    "written_integer",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.sockets import chmod_value_valid
@@ -61,10 +61,11 @@ def check(config: Config) -> Iterable[Hit]:
             fix = f"write `{entry.key} = {value[1:]}`"
         else:
             fix = f"write three octal digits, e.g. `{entry.key} = 660`"
-        shown = f"`{entry.key} = {value}`" if value else f"a bare `{entry.key}` (empty value)"
+        quoted = (f"`{entry.key} = {shown(value)}`" if value
+                  else f"a bare `{entry.key}` (empty value)")
         yield Hit.at(
             entry,
-            f"uWSGI accepts only `1` or three octal digits here: {shown} makes it log "
-            f"\"invalid chmod value: {value}\" and exit at start-up",
+            f"uWSGI accepts only `1` or three octal digits here: {quoted} makes it log "
+            f"\"invalid chmod value: {shown(value)}\" and exit at start-up",
             fix=fix,
         )

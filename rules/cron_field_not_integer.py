@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint.cron import CRON_OPTIONS, TIME_FIELDS, CronField, CronTask
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.kvlist import reads_as_written
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -55,7 +55,8 @@ def check(config: Config) -> Iterable[Hit]:
 def _legacy(task: CronTask) -> Iterable[Hit]:
     if all(f.as_written for f in task.fields):
         return
-    wrong = [f"`{f.written}`" for f in task.fields if f.written and not reads_as_written(f.written)]
+    wrong = [f"`{shown(f.written)}`" for f in task.fields
+             if f.written and not reads_as_written(f.written)]
     what = f"{' and '.join(wrong)} {'is not an integer' if len(wrong) == 1 else 'are not integers'}"
     read = ", ".join(f"{f.name} {f.value}" for f in task.fields)
     yield Hit.at(
@@ -68,7 +69,7 @@ def _legacy(task: CronTask) -> Iterable[Hit]:
 
 
 def _field_hit(task: CronTask, field: CronField) -> Hit:
-    text = f"`{field.name}={field.written}`: uWSGI reads it with atoi as {field.value}"
+    text = f"`{field.name}={shown(field.written)}`: uWSGI reads it with atoi as {field.value}"
     severity = None
     if field.name == "unique":
         meant = uwsgi_true(field.written.strip())

@@ -12,6 +12,7 @@ from pytest_uwsgi_lint.findings import Edit, Hit, Severity, shown
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.registry import rule
+from pytest_uwsgi_lint.values import atoi, is_plain_integer
 
 FIXED_IN = "2.1"
 TERM = 15
@@ -28,7 +29,7 @@ def _remaps_sigterm(value: str) -> bool:
     if not colon or action.lstrip("!") != "unix_signal":
         return False
     number, space, function = argument.partition(" ")
-    return bool(space) and number.strip().isdigit() and int(number) == TERM and (
+    return bool(space) and is_plain_integer(number.strip()) and atoi(number) == TERM and (
         function in STOPPING)
 
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Optional
 
 from pytest_uwsgi_lint import catalog
-from pytest_uwsgi_lint.findings import Hit, Severity
+from pytest_uwsgi_lint.findings import Hit, Severity, shown
 from pytest_uwsgi_lint.integers import Reading, maximum, read
 from pytest_uwsgi_lint.memo import remember
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.target import Target
-from pytest_uwsgi_lint.values import has_expansion, inline_comment
+from pytest_uwsgi_lint.values import has_expansion, inline_comment, written_integer
 
 _WRITTEN = re.compile(r"^[+-]?[0-9]+$")
 _WITH_UNIT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)$")
@@ -40,6 +41,8 @@ def _plain(option: catalog.Option, amount: float, unit: str) -> int | None:
         value = amount * _TIMES[unit.lower()]
     else:
         return None
+    if not math.isfinite(value):  # a float of more than 308 digits is infinite
+        return None
     return int(value) if value == int(value) and value >= 1 else None
 
 
@@ -62,13 +65,13 @@ def _fix(entry_key: str, option: catalog.Option, text: str) -> str:
 
 def _describe(key: str, option: catalog.Option, text: str, reading: Reading) -> str:
     unit = " MB" if option.kind == "megabytes" else ""
-    shown = f"`{text}`" if text else "an empty value"
+    quoted = f"`{shown(text)}`" if text else "an empty value"
     if reading.fatal:
-        return (f"uWSGI reads {shown} for `{key}` as {reading.number} and exits at start-up "
+        return (f"uWSGI reads {quoted} for `{key}` as {reading.number} and exits at start-up "
                 f"(`invalid value for option \"{key}\": must be > 0`)")
     if _WRITTEN.match(text):
-        return f"`{key}` cannot hold {text}: uWSGI stores {reading.number}{unit}"
-    return f"`{key}` takes a whole number: uWSGI reads {shown} as {reading.number}{unit}"
+        return f"`{key}` cannot hold {shown(text)}: uWSGI stores {reading.number}{unit}"
+    return f"`{key}` takes a whole number: uWSGI reads {quoted} as {reading.number}{unit}"
 
 
 @rule("UWC005", "value-not-integer", Severity.ERROR, tags=("correctness",))
@@ -130,9 +133,9 @@ def _verdict(key: str, option: catalog.Option, value: str) -> _Verdict:
     if cut is not None and _WRITTEN.match(text):
         return None  # a plain number with a comment after it: inline-comment says so
     reading = read(option.handler, text)
-    written = int(text) if _WRITTEN.match(text) else None
-    if written == reading.number and not reading.fatal:
+    plain = _WRITTEN.match(text) is not None
+    if plain and written_integer(text) == reading.number and not reading.fatal:
         return None
-    out_of_range = written is not None and not reading.fatal
+    out_of_range = plain and not reading.fatal
     return (_describe(key, option, text, reading), _fix(key, option, text),
             Severity.WARNING if out_of_range else None)
