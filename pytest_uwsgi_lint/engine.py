@@ -20,7 +20,7 @@ from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import DEFAULT_SECTION, IniFile, split_section_spec
 from pytest_uwsgi_lint.registry import Rule, find_rule
 from pytest_uwsgi_lint.settings import Settings
-from pytest_uwsgi_lint.sources import UnreadableSource, read_source
+from pytest_uwsgi_lint.sources import UnreadableSource, forget_directories, read_source
 
 INTERNAL_ERROR = "internal-error"
 FILE_UNREADABLE = "file-unreadable"
@@ -228,6 +228,7 @@ def lint_paths(paths: Sequence[str], settings: Settings | None = None) -> list[F
     """Lint files (``file.ini[:section]``) and directories (their uWSGI ``*.ini`` files)."""
     from pytest_uwsgi_lint.discovery import expand_paths
 
+    forget_directories()
     settings = settings or Settings()
     findings: list[Finding] = []
     for spec in expand_paths(paths, settings.excluded):

@@ -322,9 +322,9 @@ class LintSession:
                 from pytest_uwsgi_lint import engine
                 from pytest_uwsgi_lint.reader import DEFAULT_SECTION
 
-                config = engine.load_config(data, spec, DEFAULT_SECTION, self.settings)
-                failure = self._failure(engine.lint_config(config, self.settings))
-                if self.cache is not None and _replayable(config):
+                config, findings = engine.load_and_lint(data, spec, DEFAULT_SECTION, self.settings)
+                failure = self._failure(findings)
+                if self.cache is not None and config is not None and _replayable(config):
                     read = config.files
                     key = self.key(cwd, ((f.path, f.data) for f in read))
                     self.outcomes[nodeid] = (key, tuple(f.path for f in read), failure)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_uwsgi_lint.engine import Settings, lint_source
+from pytest_uwsgi_lint.engine import Settings, lint_paths, lint_source
 from pytest_uwsgi_lint.findings import Finding
 from pytest_uwsgi_lint.loader import (
     MAX_FOR_ITEMS,
@@ -421,3 +421,21 @@ def test_options_past_the_option_bound_are_not_kept() -> None:
     assert len(loaded.entries) == MAX_OPTIONS
     assert [(e.kind, e.detail) for e in loaded.events] == [
         ("config-too-large", f"{MAX_OPTIONS:,} options")]
+
+
+def test_a_link_switched_between_two_runs_is_followed(tmp_path: Path) -> None:
+    """``current -> releases/N``: each run resolves ``%d`` afresh, even in one process."""
+    for release, extra in (("1", "master = true\n"), ("2", "processes = 2\n")):
+        (tmp_path / "releases" / release).mkdir(parents=True)
+        (tmp_path / "releases" / release / "app.ini").write_text(
+            "[uwsgi]\nmodule = app:application\ninclude = %dlocal.ini\n")
+        (tmp_path / "releases" / release / "local.ini").write_text("[uwsgi]\n" + extra)
+    current = tmp_path / "current"
+    settings = Settings(select=("master-not-enabled",))
+    found = []
+    for release in ("1", "2"):
+        if current.is_symlink():
+            current.unlink()
+        current.symlink_to(f"releases/{release}")
+        found.append([f.name for f in lint_paths([str(current / "app.ini")], settings)])
+    assert found == [[], ["master-not-enabled"]]

@@ -680,6 +680,41 @@ def test_an_include_named_in_invalid_utf8_is_linted_but_not_stored(
     assert "app.ini::uwsgi-lint" not in cached_entries(configs)
 
 
+CRASHING_LOADER_CONFTEST = """
+import pytest
+
+from pytest_uwsgi_lint import engine
+
+
+def pytest_configure(config):
+    original = engine.load_spec
+
+    def crashing(data, path, *args, **kwargs):
+        if path.endswith("crash.ini"):
+            raise RuntimeError("a bug in the loader")
+        return original(data, path, *args, **kwargs)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(engine, "load_spec", crashing)
+    config.add_cleanup(patch.undo)
+"""
+
+
+def test_a_loader_crash_fails_its_item_with_a_finding_and_is_not_stored(
+    pytester: pytest.Pytester,
+) -> None:
+    pin(pytester)
+    pytester.makefile(".ini", crash=GOOD, good=GOOD)
+    pytester.makeconftest(CRASHING_LOADER_CONFTEST)
+    for _ in range(2):
+        result = run(pytester, "--uwsgi-lint")
+        result.assert_outcomes(passed=1, failed=1)
+        body = failure_body(result.stdout.str(), "crash.ini")
+        assert "loading crash.ini crashed (RuntimeError: a bug in the loader)" in body
+        assert "Traceback" not in body
+    assert sorted(cached_entries(pytester)) == ["good.ini::uwsgi-lint"]
+
+
 # -- xdist ----------------------------------------------------------------------------------
 
 
