@@ -8,19 +8,28 @@ shows up again.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
+from pytest_uwsgi_lint import sources
 from pytest_uwsgi_lint.findings import Finding
 from pytest_uwsgi_lint.fingerprint import fingerprints
 from pytest_uwsgi_lint.report import relative
 
 FORMAT = 1
+# A baseline is committed with the configs, so it is read as warily as they are: a regular
+# file of at most this many bytes (about 50,000 findings), and never written past it.
+MAX_BYTES = sources.MAX_BYTES
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0)
 
 
 class BaselineError(Exception):
-    """A baseline file that cannot be read or is not ours."""
+    """A baseline file that cannot be read or written, or is not ours."""
 
 
 def write_baseline(path: Path, findings: Sequence[Finding]) -> int:
@@ -31,22 +40,55 @@ def write_baseline(path: Path, findings: Sequence[Finding]) -> int:
         for f, fp in fingerprints(findings)
     ]
     document = {"uwsgi-lint-baseline": FORMAT, "findings": entries}
-    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    data = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    if len(data) > MAX_BYTES:
+        raise BaselineError(f"{path}: {len(entries)} findings would take {len(data)} bytes, "
+                            f"more than a baseline may hold ({MAX_BYTES}); nothing was written")
+    try:
+        with _open_for_writing(path) as handle:
+            handle.write(data)
+    except OSError as error:
+        raise BaselineError(f"{path}: cannot be written: {_reason(error)}") from None
     return len(entries)
+
+
+def _open_for_writing(path: Path) -> BinaryIO:
+    """``path`` truncated for writing, if it is a regular file or does not exist: a FIFO would
+    wait for a reader (so the open does not block: ENXIO), and a device is no baseline."""
+    descriptor = os.open(path, _WRITE_FLAGS, 0o666)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise BaselineError(f"{path}: not a regular file; nothing was written")
+    return os.fdopen(descriptor, "wb")
 
 
 def read_baseline(path: Path) -> frozenset[str]:
     """The recorded fingerprints."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise BaselineError(f"{path}: cannot be read: {error}") from None
+        data = sources.read_source(str(path.absolute()), MAX_BYTES)  # a file, even one named -
+        document = json.loads(data.decode("utf-8"))
+    except sources.UnreadableSource as error:
+        raise BaselineError(f"{path} {error}") from None
+    except UnicodeDecodeError as error:
+        raise BaselineError(f"{path}: not UTF-8: {error}") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: not a uwsgi-lint baseline (JSON nested too deeply)") from None
+    except ValueError as error:
+        raise BaselineError(f"{path}: not valid JSON: {error}") from None
     if not isinstance(document, dict) or document.get("uwsgi-lint-baseline") != FORMAT:
         raise BaselineError(f"{path}: not a uwsgi-lint baseline (format {FORMAT})")
-    try:
-        return frozenset(str(item["fingerprint"]) for item in document["findings"])
-    except (KeyError, TypeError):
-        raise BaselineError(f"{path}: malformed findings list") from None
+    findings = document.get("findings")
+    if not isinstance(findings, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("fingerprint"), str) for item in findings
+    ):
+        raise BaselineError(f"{path}: malformed findings list (each needs a fingerprint)")
+    return frozenset(item["fingerprint"] for item in findings)
+
+
+def _reason(error: OSError) -> str:
+    if error.errno == errno.ENXIO:
+        return "not a regular file (a FIFO or socket nobody reads)"
+    return (error.strerror or str(error)).lower()
 
 
 def new_findings(findings: Sequence[Finding], known: frozenset[str]) -> list[Finding]:

@@ -27,7 +27,13 @@ from pytest_uwsgi_lint.engine import (
     split_spec,
 )
 from pytest_uwsgi_lint.findings import Finding, Severity
-from pytest_uwsgi_lint.fixes import FixOutcome, fix_file, unified_diff, write_atomically
+from pytest_uwsgi_lint.fixes import (
+    FixOutcome,
+    UnwritableFile,
+    fix_file,
+    unified_diff,
+    write_atomically,
+)
 from pytest_uwsgi_lint.registry import Rule, all_rules, find_rule
 from pytest_uwsgi_lint.report import (
     format_finding,
@@ -296,9 +302,10 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
             if args.fix and outcome.changed:
                 try:
                     write_atomically(outcome.path, outcome.fixed)
-                except OSError as error:
+                except UnwritableFile as error:
                     err.write(f"uwsgi-lint: cannot write {outcome.path}: {error}\n")
                     unwritable = True
+                    outcome.fixed = outcome.original  # not written, so not counted as fixed
                 report = lint_source(spec, settings)
         files += 1
         found.extend(report.findings)
@@ -308,9 +315,14 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
         found, key=lambda f: (relative(f.path), f.line, f.column, f.code, f.message)
     )
     if args.write_baseline is not None:
-        count = write_baseline(args.write_baseline, findings)
-        err.write(f"Recorded {_plural(count, 'finding')} in {args.write_baseline}.\n")
-        findings = []
+        try:
+            count = write_baseline(args.write_baseline, findings)
+        except BaselineError as error:
+            err.write(f"uwsgi-lint: {error}\n")
+            unwritable = True
+        else:
+            err.write(f"Recorded {_plural(count, 'finding')} in {args.write_baseline}.\n")
+            findings = []
     elif args.baseline is not None:
         findings = new_findings(findings, known)
     if args.diff:

@@ -4,13 +4,15 @@ Edits are line splices on the raw bytes, so a BOM, CRLF line ends, invalid UTF-8
 untouched line stay exactly as they were; new lines take the file's dominant line end. A fix
 is applied only when re-linting the edited bytes shows that the findings it targets are gone
 and that nothing new appeared; otherwise the file is left alone and the reason reported.
-Files are written atomically (temporary file in the same folder, fsync, rename, same mode).
+Files are written atomically (temporary file in the real file's folder, fsync, rename, same
+mode and owner), through symbolic links; a file with hard links is refused.
 Fixing repeats until nothing fixable is left, so running it twice changes nothing.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import re
 import stat
@@ -144,22 +146,79 @@ def _verify(
     return None
 
 
+class UnwritableFile(Exception):
+    """A file ``--fix`` cannot or will not replace; the message says why, in the user's terms."""
+
+
 def write_atomically(path: str, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so a crash leaves either the old or the new file."""
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=".uwsgi-lint-", dir=directory)
+    """Replace the file ``path`` names with ``data`` so a crash leaves either the old or the new
+    file. A symbolic link is followed (replacing the link would leave the file it points to
+    unfixed); the new file keeps the old one's mode, owner and group."""
+    real = os.path.realpath(path)
+    info = _replaceable(path, real)
+    try:
+        _replace(real, data, info)
+    except OSError as error:
+        raise UnwritableFile(
+            f"cannot put a new copy in {os.path.dirname(real)}: {_reason(error)}"
+        ) from None
+
+
+def _replace(real: str, data: bytes, info: os.stat_result) -> None:
+    """Write ``data`` to a temporary file beside ``real`` and rename it over ``real``."""
+    descriptor, temporary = tempfile.mkstemp(prefix=".uwsgi-lint-", dir=os.path.dirname(real))
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
+            _keep_owner(handle.fileno(), info)
+            os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))
             os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        os.replace(temporary, real)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def _replaceable(path: str, real: str) -> os.stat_result:
+    """The status of ``real``, the file ``path`` resolves to, when replacing it is safe: it is
+    a regular file with one name (replacing a file with hard links would split them, and
+    writing it in place could leave it half-written)."""
+    try:
+        info = os.stat(real)
+    except OSError as error:
+        if error.errno == errno.ENOENT and os.path.islink(path):
+            raise UnwritableFile("it is a broken symbolic link") from None
+        if error.errno == errno.ELOOP:
+            raise UnwritableFile("it is a symbolic link that loops") from None
+        raise UnwritableFile(_reason(error)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UnwritableFile("it is not a regular file")
+    if info.st_nlink > 1:
+        raise UnwritableFile(
+            f"it has {info.st_nlink} hard links; replacing it would split them and writing it "
+            "in place is not atomic (apply the --diff output by hand)"
+        )
+    return info
+
+
+def _keep_owner(descriptor: int, info: os.stat_result) -> None:
+    """Give the new file the old one's owner and group, or refuse: a config readable by
+    uWSGI's group only would become unreadable to it."""
+    created = os.fstat(descriptor)
+    if (created.st_uid, created.st_gid) == (info.st_uid, info.st_gid):
+        return
+    try:
+        os.fchown(descriptor, info.st_uid, info.st_gid)
+    except PermissionError:
+        raise UnwritableFile(
+            f"its owner and group (uid {info.st_uid}, gid {info.st_gid}) cannot be kept"
+        ) from None
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or str(error)).lower()
 
 
 def unified_diff(outcome: FixOutcome) -> str:
@@ -184,6 +243,7 @@ _C_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 __all__ = [
     "FixOutcome",
+    "UnwritableFile",
     "apply_edits",
     "fix_file",
     "line_end",

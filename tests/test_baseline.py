@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from pytest_uwsgi_lint.baseline import BaselineError, new_findings, read_baseline, write_baseline
+from pytest_uwsgi_lint import baseline, cli
+from pytest_uwsgi_lint.baseline import (
+    MAX_BYTES,
+    BaselineError,
+    new_findings,
+    read_baseline,
+    write_baseline,
+)
 from pytest_uwsgi_lint.engine import Settings, lint_paths
 
 SETTINGS = Settings(select=("inline-comment", "master-not-enabled"))
+SELECTED = ["--select", "inline-comment,master-not-enabled"]
 
 
 def test_baseline_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,3 +56,95 @@ def test_bad_baseline_is_a_clear_error(tmp_path: Path, text: str) -> None:
     (tmp_path / "b.json").write_text(text)
     with pytest.raises(BaselineError):
         read_baseline(tmp_path / "b.json")
+
+
+# A baseline is committed with the configs: reading or writing a hostile one is a usage error.
+
+RECORDED = '{"uwsgi-lint-baseline": 1, "findings": [{"fingerprint": "abc:1"}]}'
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda p: p.symlink_to("/dev/null"), " is a character device, not a regular file;"),
+    (lambda p: p.mkdir(), " is a directory, not a regular file;"),
+    (lambda p: p.symlink_to(p.name), " is a symbolic link that loops"),
+    (lambda p: None, " does not exist"),
+    (lambda p: p.write_text(RECORDED + " " * MAX_BYTES), f" is larger than {MAX_BYTES} bytes;"),
+    (lambda p: p.write_text("[" * 100_000 + "]" * 100_000), ": not a uwsgi-lint baseline (JSON"),
+    (lambda p: p.write_bytes(b'{"\xff": 1}'), ": not UTF-8: 'utf-8' codec can't decode"),
+    (lambda p: p.write_text('{"uwsgi-lint-baseline": 1, "findings": {"a": 1}}'),
+     ": malformed findings list"),
+    (lambda p: p.write_text('{"uwsgi-lint-baseline": 1, "findings": [{"fingerprint": [1]}]}'),
+     ": malformed findings list"),
+], ids=["device", "directory", "loop", "missing", "too-large", "deep", "not-utf8", "dict",
+        "not-a-string"])
+def test_unusable_baseline_says_why(
+    tmp_path: Path, make: Callable[[Path], object], reason: str
+) -> None:
+    path = tmp_path / "b.json"
+    make(path)
+    with pytest.raises(BaselineError) as raised:
+        read_baseline(path)
+    assert str(raised.value).startswith(f"{path}{reason}")
+
+
+def test_baseline_named_like_standard_input_is_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-").write_text(RECORDED)
+    assert read_baseline(Path("-")) == {"abc:1"}
+
+
+@pytest.mark.parametrize("flag", ["--baseline", "--write-baseline"])
+def test_fifo_baseline_is_a_usage_error_not_a_hang(tmp_path: Path, flag: str) -> None:
+    """Nobody writes to (or reads from) the FIFO: opening it as a file would wait forever."""
+    (tmp_path / "app.ini").write_text("[uwsgi]\nmaster = true\n")
+    os.mkfifo(tmp_path / "b.json")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest_uwsgi_lint", *SELECTED, flag, "b.json", "app.ini"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,  # a hang fails, not blocks
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("uwsgi-lint: b.json")
+    assert "not a regular file" in done.stderr
+
+
+def test_baseline_is_not_written_into_a_fifo_that_is_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "b.json"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with pytest.raises(BaselineError, match="not a regular file; nothing was written"):
+            write_baseline(fifo, [])
+        assert os.read(reader, 100) == b""
+    finally:
+        os.close(reader)
+
+
+@pytest.mark.parametrize(("target", "reason"), [
+    ("folder", "folder: cannot be written: is a directory"),
+    ("missing/b.json", "missing/b.json: cannot be written: no such file or directory"),
+])
+def test_unwritable_baseline_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    target: str, reason: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "app.ini").write_text("[uwsgi]\nmodule = app\n")
+    assert cli.main([*SELECTED, "--write-baseline", target, "app.ini"]) == cli.EXIT_USAGE
+    out, err = capsys.readouterr()
+    assert err == f"uwsgi-lint: {reason}\n"
+    assert out.startswith("app.ini:1:1: UWM001")  # the findings were not recorded: shown
+
+
+def test_baseline_too_large_to_read_back_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.ini").write_text("[uwsgi]\nmodule = app\nprocesses = 4 ; four\n")
+    monkeypatch.setattr(baseline, "MAX_BYTES", 200)
+    with pytest.raises(BaselineError, match=r"^b.json: 2 findings would take \d+ bytes, more "
+                       r"than a baseline may hold \(200\); nothing was written$"):
+        write_baseline(Path("b.json"), lint_paths(["app.ini"], SETTINGS))
+    assert not (tmp_path / "b.json").exists()

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import stat
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pytest_uwsgi_lint import cli
 from pytest_uwsgi_lint.engine import Settings, lint_bytes
 from pytest_uwsgi_lint.findings import Edit, Finding, Severity
 from pytest_uwsgi_lint.fixes import (
     FixOutcome,
+    UnwritableFile,
     apply_edits,
     fix_file,
     line_end,
@@ -137,6 +143,117 @@ def test_atomic_write_keeps_the_mode(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new"
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["app.ini"]
+
+
+INLINE = b"[uwsgi]\nmaster = true\nharakiri = 30 ; seconds\n"
+INLINE_FIXED = b"[uwsgi]\nmaster = true\n; seconds\nharakiri = 30\n"
+FIX_INLINE = ["--select", "inline-comment", "--fix"]
+
+
+@pytest.fixture
+def debian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The Debian layout: ``apps-enabled/app.ini -> ../apps-available/app.ini``."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "apps-available").mkdir()
+    (tmp_path / "apps-enabled").mkdir()
+    real = tmp_path / "apps-available" / "app.ini"
+    real.write_bytes(INLINE)
+    real.chmod(0o640)
+    (tmp_path / "apps-enabled" / "app.ini").symlink_to("../apps-available/app.ini")
+    return real
+
+
+def _names(tmp_path: Path) -> list[str]:
+    return sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+
+
+def test_fix_writes_the_file_a_symbolic_link_points_to(
+    debian: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([*FIX_INLINE, "apps-enabled/app.ini"]) == cli.EXIT_CLEAN
+    assert capsys.readouterr().err == "Fixed 1 problem in 1 file.\n"
+    assert os.readlink("apps-enabled/app.ini") == "../apps-available/app.ini"
+    assert debian.read_bytes() == INLINE_FIXED
+    assert stat.S_IMODE(debian.stat().st_mode) == 0o640
+    assert _names(tmp_path) == [
+        "apps-available", "apps-available/app.ini", "apps-enabled", "apps-enabled/app.ini"
+    ]
+
+
+def test_fix_refuses_a_file_with_hard_links(
+    debian: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Replacing the file would split the links; writing it in place would not be atomic."""
+    os.link(debian, "hard.ini")
+    assert cli.main([*FIX_INLINE, "apps-enabled/app.ini"]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("uwsgi-lint: cannot write apps-enabled/app.ini: it has 2 hard links;")
+    assert "Fixed" not in err
+    assert debian.read_bytes() == INLINE
+    assert os.stat("hard.ini").st_ino == debian.stat().st_ino
+    assert len(_names(tmp_path)) == 5
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_fix_keeps_the_owner(debian: Path) -> None:
+    os.chown(debian, 65534, 65534)
+    write_atomically("apps-enabled/app.ini", INLINE_FIXED)
+    assert (debian.stat().st_uid, debian.stat().st_gid) == (65534, 65534)
+    assert debian.read_bytes() == INLINE_FIXED
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda p: p.symlink_to("nowhere.ini"), "it is a broken symbolic link"),
+    (lambda p: p.symlink_to(p.name), "it is a symbolic link that loops"),
+    (lambda p: os.mkfifo(p), "it is not a regular file"),
+], ids=["dangling", "loop", "fifo"])
+def test_atomic_write_refuses_what_it_cannot_replace(
+    tmp_path: Path, make: Callable[[Path], None], reason: str
+) -> None:
+    target = tmp_path / "app.ini"
+    make(target)
+    with pytest.raises(UnwritableFile, match=f"^{reason}$"):
+        write_atomically(str(target), b"new")
+    assert _names(tmp_path) == ["app.ini"]
+
+
+def _fix_as_user(*capabilities: str) -> subprocess.CompletedProcess[str]:
+    """``--fix`` the linked file in a child process that lacks ``capabilities`` when run as
+    root (a plain user lacks them anyway)."""
+    command = [sys.executable, "-m", "pytest_uwsgi_lint", *FIX_INLINE, "apps-enabled/app.ini"]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root and setpriv (util-linux) is missing to drop privileges")
+        dropped = ",".join(f"-{name}" for name in capabilities)
+        command = [setpriv, f"--bounding-set={dropped}", *command]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_fix_into_a_folder_the_user_cannot_write_is_a_usage_error(debian: Path) -> None:
+    debian.parent.chmod(0o555)
+    done = _fix_as_user("dac_override")
+    debian.parent.chmod(0o755)
+    assert done.returncode == cli.EXIT_USAGE, done.stderr
+    assert done.stderr == (
+        f"uwsgi-lint: cannot write apps-enabled/app.ini: cannot put a new copy in "
+        f"{os.path.realpath(debian.parent)}: permission denied\n"
+    )
+    assert debian.read_bytes() == INLINE
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_fix_refuses_to_change_the_owner(debian: Path, tmp_path: Path) -> None:
+    """A config readable by uWSGI's group only must not end up in the fixer's group."""
+    os.chown(debian, 65534, 65534)
+    done = _fix_as_user("chown")
+    assert done.returncode == cli.EXIT_USAGE, done.stderr
+    assert done.stderr == (
+        "uwsgi-lint: cannot write apps-enabled/app.ini: its owner and group (uid 65534, "
+        "gid 65534) cannot be kept\n"
+    )
+    assert debian.read_bytes() == INLINE
+    assert len(_names(tmp_path)) == 4
 
 
 _NOISE = st.sampled_from([b"; comment", b"# note", b"processes = 4", b"x = caf\xe9",
