@@ -1,7 +1,8 @@
 """The ``uwsgi-lint`` command: a CI gate and pre-commit hook over the same engine as the plugin.
 
 Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 usage error or a named path
-that cannot be read, 3 a bug in uwsgi-lint (a rule crashed; the other files are still linted).
+that cannot be read, 3 a bug in uwsgi-lint (a rule or a load crashed; the other files are still
+linted).
 No input, however broken, prints a traceback.
 """
 
@@ -49,7 +50,7 @@ from pytest_uwsgi_lint.settings_file import (
     find_settings,
     to_settings,
 )
-from pytest_uwsgi_lint.sources import UnreadableSource
+from pytest_uwsgi_lint.sources import UnreadableSource, forget_directories
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -340,8 +341,9 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
     if not files:
         err.write("uwsgi-lint: warning: no uWSGI config found (*.ini with a [uwsgi] header)\n")
     if crashed:
-        err.write("uwsgi-lint: a rule crashed; this is a bug in uwsgi-lint, please report it "
-                  "with the file\n")
+        err.write("uwsgi-lint: a rule, or the loading of a file, crashed (see the "
+                  "internal-error findings); this is a bug in uwsgi-lint, please report it with "
+                  "the file\n")
         return EXIT_INTERNAL
     if unwritable or unreadable:
         return EXIT_USAGE
@@ -387,6 +389,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         out.write(explain(found) + "\n")
         return EXIT_CLEAN
     settings = _settings(parser, args)
+    forget_directories()  # a run called again in one process resolves links afresh
     if args.show_config is not None:
         return _show_config(args.show_config, settings, err)
     return _lint(args, settings, out, err)
