@@ -11,6 +11,8 @@ without registering one.
 
 from __future__ import annotations
 
+from functools import cache
+
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.model import Config, canonical_name, per_config
 from pytest_uwsgi_lint.reader import Entry
@@ -30,7 +32,15 @@ LANGUAGE_PLUGINS = frozenset({
 
 
 def _entries(config: Config, names: tuple[str, ...]) -> list[Entry]:
-    return [entry for name in names for entry in config.all(name)]
+    """The entries of any of ``names`` (aliases included), looked up from the options the
+    config sets, which are fewer than the loader names."""
+    wanted = _canonical(names)
+    return [entry for name in config.names() if name in wanted for entry in config.all(name)]
+
+
+@cache
+def _canonical(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(map(canonical_name, names))
 
 
 def in_file_order(config: Config, entries: list[Entry]) -> list[Entry]:

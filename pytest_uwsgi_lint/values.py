@@ -87,6 +87,8 @@ def inline_comment(text: str) -> int | None:
 
     uWSGI has no inline comments: that text stays part of the value.
     """
+    if ";" not in text and "#" not in text:  # most values: no need for the pattern
+        return None
     match = _INLINE_COMMENT.search(text)
     return None if match is None else match.end() - 1
 

@@ -105,8 +105,10 @@ def check(config: Config) -> Iterable[Hit]:
     seen: set[tuple[str, int, str]] = set()
     for entry in config.entries:
         start = inline_comment(entry.value)
+        if start is None:
+            continue
         place = (entry.path, entry.line, entry.key)
-        if start is None or place in seen or not in_effect(config, entry):
+        if place in seen or not in_effect(config, entry):
             continue
         seen.add(place)
         option = catalog.lookup(entry.key)

@@ -220,10 +220,13 @@ def check(config: Config) -> Iterable[Hit]:
     logto = /var/log/uwsgi/%n.log
     ```
     """
+    touched = [ini for ini in config.files if ini.magic]
+    if not touched:  # most configs: no `%` at all
+        return
     done: set[tuple[str, str]] = set()
     chains = {entry.path: entry.chain for entry in reversed(config.entries)}
-    for ini in config.files:
-        if (ini.path, ini.section) in done or not ini.magic:
+    for ini in touched:
+        if (ini.path, ini.section) in done:
             continue
         done.add((ini.path, ini.section))
         hits = [*_join_hits(ini)]
@@ -231,6 +234,7 @@ def check(config: Config) -> Iterable[Hit]:
         if by_line:  # else only `%%`, `%(` and line joins: nothing was eaten
             hits.extend(
                 _eaten_hit(ini, e, eaten) for e in ini.entries
-                if (eaten := _eaten(ini, e, by_line))
+                if (e.line in by_line or e.end_line != e.line)  # else no pair on its line
+                and (eaten := _eaten(ini, e, by_line))
             )
         yield from (replace(hit, chain=chains.get(ini.path, ())) for hit in hits)
