@@ -107,6 +107,17 @@ def _beyond(hit: Hit) -> Hit:
                    "this config: the rest, from here on, are not listed", fix=None, edits=())
 
 
+def _bounded(rule: Rule, hits: Iterable[Hit], path: str) -> list[Finding]:
+    """The findings of ``hits``, at most :data:`MAX_HITS_PER_RULE` and one for the rest."""
+    found: list[Finding] = []
+    for count, hit in enumerate(hits, 1):
+        if count > MAX_HITS_PER_RULE:
+            found.append(_finding(rule, _beyond(hit), path))
+            break
+        found.append(_finding(rule, hit, path))
+    return found
+
+
 def lint_config(config: Config, settings: Settings) -> list[Finding]:
     """Run the selected rules over a loaded config and apply each file's suppressions."""
     ini = config.source
@@ -117,25 +128,25 @@ def lint_config(config: Config, settings: Settings) -> list[Finding]:
         if rule.name == UNUSED_SUPPRESSION or (rule.needs and rule.name not in woken):
             continue
         try:
-            for count, hit in enumerate(rule.check(config), 1):
-                if count > MAX_HITS_PER_RULE:
-                    raw.append(_finding(rule, _beyond(hit), ini.path))
-                    break
-                raw.append(_finding(rule, hit, ini.path))
+            raw.extend(_bounded(rule, rule.check(config), ini.path))
         except Exception:  # a bug in a rule must not stop the run
             raw.append(_crash(f"rule {rule.name}", ini.path))
     kept = [finding for finding in raw if not settings.ignored_here(finding)]
+    parsed = []
     for source in config.files:
         suppressions = suppression.parse(source)
         kept = suppression.apply(kept, suppressions, source.path)
-        if UNUSED_SUPPRESSION in settings.selected:
-            kept.extend(_unused(suppressions, settings.selected, source.path))
+        parsed.append((suppressions, source.path))
+    unused = find_rule(UNUSED_SUPPRESSION)
+    if unused is not None and UNUSED_SUPPRESSION in settings.selected:
+        hits = (hit for found, path in parsed for hit in _unused(found, settings.selected, path))
+        kept.extend(_bounded(unused, hits, ini.path))
     return sorted(set(kept), key=Finding.sort_key)  # a loop body can repeat one finding
 
 
 def _unused(
     suppressions: Iterable[suppression.Suppression], selected: frozenset[str], path: str
-) -> Iterable[Finding]:
+) -> Iterable[Hit]:
     for item in suppressions:
         for name in item.names:
             if name in item.used:
@@ -146,7 +157,7 @@ def _unused(
                 message = f"suppression of `{name}` is unused: nothing to silence here"
             else:
                 continue
-            yield _meta(UNUSED_SUPPRESSION, path, message, item.line, item.column)
+            yield Hit(message, item.line, item.column, path=path)
 
 
 def load_spec(data: bytes, path: str, section: str, settings: Settings) -> Loaded:

@@ -28,18 +28,24 @@ def line_text(lines: list[bytes], line: int) -> bytes:
 
 
 def fingerprints(findings: Iterable[Finding]) -> list[tuple[Finding, str]]:
-    """Each finding with its fingerprint ``<hash>:<occurrence>``."""
+    """Each finding with its fingerprint ``<hash>:<occurrence>``. The hash of one rule on
+    one line is worked out once, however many findings share it (a line may be megabytes
+    long, and carry a thousand findings)."""
     seen: dict[str, int] = {}
     sources: dict[str, list[bytes]] = {}
+    hashes: dict[tuple[str, str, int], str] = {}
     result = []
     for finding in findings:
-        if finding.path not in sources:
-            sources[finding.path] = _lines(finding.path)
-        digest = hashlib.sha256()
-        for part in (finding.code, relative(finding.path)):
-            digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(line_text(sources[finding.path], finding.line))
-        key = digest.hexdigest()[:16]
+        place = (finding.code, finding.path, finding.line)
+        key = hashes.get(place)
+        if key is None:
+            if finding.path not in sources:
+                sources[finding.path] = _lines(finding.path)
+            digest = hashlib.sha256()
+            for part in (finding.code, relative(finding.path)):
+                digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(line_text(sources[finding.path], finding.line))
+            key = hashes[place] = digest.hexdigest()[:16]
         seen[key] = seen.get(key, 0) + 1
         result.append((finding, f"{key}:{seen[key]}"))
     return result

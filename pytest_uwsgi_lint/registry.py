@@ -124,10 +124,12 @@ def all_rules() -> tuple[Rule, ...]:
 
 def find_rule(selector: str) -> Rule | None:
     """The rule a code or name designates exactly."""
-    for candidate in all_rules():
-        if selector in (candidate.code, candidate.name):
-            return candidate
-    return None
+    return _by_code_and_name().get(selector)
+
+
+@lru_cache(maxsize=1)
+def _by_code_and_name() -> dict[str, Rule]:
+    return {key: rule for rule in all_rules() for key in (rule.code, rule.name)}
 
 
 def _matches(candidate: Rule, selector: str) -> bool:

@@ -69,10 +69,15 @@ def suggestions(
     if found:
         return found[:limit]
     allowed = 1 if len(respelt) <= _SHORT else 2
+    letters = set(respelt)
+    # Each letter of the name that a candidate lacks costs an edit: a set difference rules
+    # out most candidates before the edit distance is worked out letter by letter.
     scored = sorted(
         (d, candidate)
         for candidate in set(candidates)
-        if (d := distance(respelt, candidate, allowed)) <= allowed
+        if abs(len(candidate) - len(respelt)) <= allowed
+        and len(letters.difference(candidate)) <= allowed
+        and (d := distance(respelt, candidate, allowed)) <= allowed
     )
     return [candidate for _, candidate in scored[:limit]]
 

@@ -42,7 +42,8 @@ def parse(ini: IniFile) -> list[Suppression]:
         match = _DIRECTIVE.match(line.text)
         if match is None:
             continue
-        names = [n.strip() for n in match.group(2).split(",") if n.strip()]
+        # each name once: a line naming one rule a million times is one name
+        names = list(dict.fromkeys(n.strip() for n in match.group(2).split(",") if n.strip()))
         suppression = Suppression(line.line, line.column, None, names)
         found.append(suppression)
         if match.group(1) == "disable":
@@ -51,22 +52,21 @@ def parse(ini: IniFile) -> list[Suppression]:
     return found
 
 
-def _names(finding: Finding) -> tuple[str, str]:
-    return finding.name, finding.code
-
-
 def apply(findings: Iterable[Finding], suppressions: list[Suppression], path: str) -> list[Finding]:
-    """The findings no suppression silences; marks which suppressions were used."""
+    """The findings no suppression silences; marks which suppressions were used. Each
+    finding is checked against the suppressions of its own line and the file-wide ones only,
+    by name and by code."""
+    by_target: dict[int | None, list[tuple[Suppression, frozenset[str]]]] = {}
+    for item in suppressions:
+        by_target.setdefault(item.target_line, []).append((item, frozenset(item.names)))
     kept = []
     for finding in findings:
         silenced = False
         if finding.path == path:
-            for suppression in suppressions:
-                if suppression.target_line not in (None, finding.line):
-                    continue
-                for name in suppression.names:
-                    if name in _names(finding):
-                        suppression.used.add(name)
+            for item, names in (*by_target.get(None, ()), *by_target.get(finding.line, ())):
+                for name in (finding.name, finding.code):
+                    if name in names:
+                        item.used.add(name)
                         silenced = True
         if not silenced:
             kept.append(finding)
