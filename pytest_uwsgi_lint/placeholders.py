@@ -171,6 +171,8 @@ def manage_placeholder(key: str, lookup: Lookup) -> str | None:
         value = token if token.isdigit() and token.isascii() else (lookup(token) or "")
         if not state:
             current = (current or "") + value
+            if len(current) > MAX_VALUE_BYTES:  # `%(a a a ...)` repeats a value at will
+                raise ExpansionLoop(key, too_large=True)
         else:
             left = _strtoll(current) if current is not None else 0
             right = _strtoll(value)

@@ -20,6 +20,7 @@ from pytest_uwsgi_lint.placeholders import (
     Work,
     WorkExhausted,
     apply_pass,
+    manage_placeholder,
 )
 
 
@@ -111,3 +112,12 @@ def test_a_long_rescan_runs_out_of_work() -> None:
         apply_pass("%" * 10_000 + "%(ab)" * 1_000, "%", lookup, work)
     assert work.exhausted() == "5,000,000 characters examined"
     assert Work(size=0).exhausted() == "10 MiB of values and `@()` reads"
+
+
+def test_a_pipeline_that_repeats_a_value_stops_at_the_size_bound() -> None:
+    """``%(a a a ...)`` concatenates: 1,500 copies of 1 MB would be 1.5 GB."""
+    big = "x" * 1_000_000
+    with pytest.raises(ExpansionLoop) as stopped:
+        manage_placeholder(" ".join(["a"] * 1_500), {"a": big}.get)
+    assert stopped.value.too_large
+    assert manage_placeholder("a a", {"a": "xy"}.get) == "xyxy"
