@@ -4,6 +4,8 @@ Edits are line splices on the raw bytes, so a BOM, CRLF line ends, invalid UTF-8
 untouched line stay exactly as they were; new lines take the file's dominant line end. A fix
 is applied only when re-linting the edited bytes shows that the findings it targets are gone
 and that nothing new appeared; otherwise the file is left alone and the reason reported.
+Fixes are checked together, a group that fails is split, and a file is linted at most
+``MAX_LINTS`` times: the fixes not checked by then are reported, not applied.
 Files are written atomically (temporary file in the real file's folder, fsync, rename, same
 mode and owner), through symbolic links; a file with hard links is refused.
 Fixing repeats until nothing fixable is left, so running it twice changes nothing.
@@ -25,6 +27,9 @@ from pytest_uwsgi_lint.findings import Edit, Finding
 from pytest_uwsgi_lint.reader import decode
 
 MAX_ROUNDS = 10
+MAX_LINTS = 20
+"""Lints one file's fixing may take: each lints the whole file, and one per fix would make a
+file with many fixes that fail to verify take minutes."""
 _DIGITS = re.compile(r"\d+")
 
 
@@ -73,77 +78,177 @@ def _signature(finding: Finding) -> tuple[str, str]:
 
 
 Lint = Callable[[bytes], list[Finding]]
+_Key = tuple[str, int, str]
+
+
+@dataclass
+class _Fixing:
+    """One file being fixed. A round lints ``base`` and tries its fixes on it; the fixes
+    that verified so far (``accepted``) are applied together with each new trial, since
+    every edit is numbered in ``base``'s lines. ``findings`` lints ``base`` plus them."""
+
+    path: str
+    lint: Lint
+    outcome: FixOutcome
+    base: bytes = b""
+    findings: list[Finding] = field(default_factory=list)
+    accepted: list[Finding] = field(default_factory=list)
+    refused_keys: set[_Key] = field(default_factory=set)
+    lints: int = 0
+
+    def relint(self, data: bytes) -> list[Finding]:
+        """Lint ``data``, counting the lint against the budget."""
+        self.lints += 1
+        return self.lint(data)
+
+    @property
+    def spent(self) -> bool:
+        return self.lints >= MAX_LINTS
+
+    def candidates(self) -> list[Finding]:
+        """The findings of ``base`` with a fix in this file that was not refused."""
+        return [
+            f for f in self.findings
+            if f.edits and all(e.path == self.path for e in f.edits)
+            and _key(f) not in self.refused_keys
+        ]
+
+    def settle(self, trial: list[Finding]) -> None:
+        """Apply as much of ``trial`` as verifies: all of it, or else each part of it in
+        turn (the fixes the failure blames apart from the others, or halves), down to
+        single fixes, which are refused with the reason. A lint per part keeps the work
+        near (refused fixes) x log(fixes) lints, not one lint per fix."""
+        if not trial or self.spent:
+            return
+        faults = self.attempt(trial)
+        if not faults:
+            return
+        if len(trial) == 1:
+            self.outcome.refused.append((trial[0], faults[0][0]))
+            self.refused_keys.add(_key(trial[0]))
+            return
+        for part in _split(trial, {index for _, index in faults if index is not None}):
+            self.settle(part)
+
+    def attempt(self, trial: list[Finding]) -> list[tuple[str, int | None]]:
+        """Lint ``base`` with the accepted fixes and ``trial``; keep them when nothing is
+        wrong, else say what is (see :func:`_faults`)."""
+        tried = [*trial, *self.accepted]
+        candidate = apply_edits(self.base, [e for f in tried for e in f.edits])
+        after = self.relint(candidate)
+        written = _writers([f.edits for f in trial] + [[e for f in self.accepted for e in f.edits]])
+        faults = _faults(self.path, self.findings, after, trial, written)
+        if not faults:
+            self.accepted.extend(trial)
+            self.findings = after
+            self.outcome.fixed = candidate
+            self.outcome.applied.extend(trial)
+        return faults
+
+    def next_round(self) -> None:
+        """Start from the fixed bytes; the refused fixes move with the lines above them."""
+        edits = [e for f in self.accepted for e in f.edits]
+        self.refused_keys = {(name, _moved(line, edits), message)
+                             for name, line, message in self.refused_keys}
+        self.base = self.outcome.fixed
+        self.accepted = []
+
+    def give_up(self, left: list[Finding]) -> None:
+        """Report the fixes the lint budget left unchecked."""
+        reason = (f"not checked: checking fixes may take at most {MAX_LINTS} lints of a file "
+                  f"and they are used up ({_count(len(left))} left unapplied)")
+        self.outcome.refused.extend((finding, reason) for finding in left)
 
 
 def fix_file(path: str, data: bytes, lint: Lint) -> FixOutcome:
     """Fix what can be fixed safely in ``path`` (whose bytes are ``data``); ``lint`` lints
-    bytes as if they were that file's content."""
-    outcome = FixOutcome(path, data, data)
-    refused_keys: set[tuple[str, int, str]] = set()
+    bytes as if they were that file's content. It is called at most ``MAX_LINTS`` times; the
+    fixes not checked by then are reported as such."""
+    fixing = _Fixing(path, lint, FixOutcome(path, data, data), base=data)
+    fixing.findings = fixing.relint(data)
     for _ in range(MAX_ROUNDS):
-        findings = lint(outcome.fixed)
-        candidates = [
-            f for f in findings
-            if f.edits and all(e.path == path for e in f.edits)
-            and (f.name, f.line, f.message) not in refused_keys
-        ]
         chosen: list[Finding] = []
         taken: list[Edit] = []
-        for finding in candidates:
+        for finding in fixing.candidates():
             if not any(_overlaps(edit, taken) for edit in finding.edits):
                 chosen.append(finding)
                 taken.extend(finding.edits)
-        if not chosen:
+        if not chosen or fixing.spent:
             break
-        candidate = apply_edits(outcome.fixed, taken)
-        verdict = _verify(findings, lint(candidate), chosen)
-        if verdict is None:
-            outcome.fixed = candidate
-            outcome.applied.extend(chosen)
-            continue
-        for finding in chosen:  # retry them one by one to keep the safe ones
-            single = apply_edits(outcome.fixed, finding.edits)
-            reason = _verify(findings, lint(single), [finding])
-            if reason is None:
-                outcome.fixed = single
-                outcome.applied.append(finding)
-                break
-            outcome.refused.append((finding, reason))
-            refused_keys.add((finding.name, finding.line, finding.message))
-    return outcome
+        fixing.settle(chosen)
+        fixing.next_round()
+    if fixing.spent:
+        fixing.give_up(fixing.candidates())
+    return fixing.outcome
 
 
-def _new_lines(edits: Sequence[Edit]) -> set[int]:
-    """The line numbers the edited text occupies in the edited file."""
-    touched: set[int] = set()
+def _key(finding: Finding) -> _Key:
+    return finding.name, finding.line, _DIGITS.sub("#", finding.message)
+
+
+def _count(fixes: int) -> str:
+    return f"{fixes} fix" if fixes == 1 else f"{fixes} fixes"
+
+
+def _moved(line: int, edits: Iterable[Edit]) -> int:
+    """Where ``line``, untouched by ``edits``, is once they are applied."""
+    return line + sum(len(e.lines) - (e.end_line - e.line + 1) for e in edits if e.end_line < line)
+
+
+def _split(trial: list[Finding], blamed: set[int]) -> list[list[Finding]]:
+    """The parts to retry a failed trial in: the fixes the failure did not blame, then those
+    it did; halves when it blamed all of them or none."""
+    if 0 < len(blamed) < len(trial):
+        return [[f for i, f in enumerate(trial) if i not in blamed],
+                [f for i, f in enumerate(trial) if i in blamed]]
+    half = len(trial) // 2
+    return [trial[:half], trial[half:]]
+
+
+def _writers(groups: Sequence[Sequence[Edit]]) -> dict[int, int]:
+    """For each line the edits wrote, numbered as in the edited file, the index of the group
+    of edits that wrote it. (A deletion counts as writing the line that takes its place.)"""
+    tagged = sorted(((index, edit) for index, group in enumerate(groups) for edit in group),
+                    key=lambda pair: (pair[1].line, pair[1].end_line))
+    writers: dict[int, int] = {}
     shift = 0
-    for edit in sorted(edits, key=lambda e: (e.line, e.end_line)):
+    for index, edit in tagged:
         start = edit.line + shift
-        touched.update(range(start, start + max(len(edit.lines), 1)))
+        writers.update(dict.fromkeys(range(start, start + max(len(edit.lines), 1)), index))
         shift += len(edit.lines) - (edit.end_line - edit.line + 1)
-    return touched
+    return writers
 
 
-def _verify(
-    before: Sequence[Finding], after: Sequence[Finding], fixed: Sequence[Finding]
-) -> str | None:
-    """None when the edit removed what it targeted and put no new finding on the lines it
-    wrote; else why not. (Findings elsewhere may appear: a repaired header, say, makes the
-    section's options visible for the first time.)"""
+def _faults(
+    path: str,
+    before: Sequence[Finding],
+    after: Sequence[Finding],
+    trial: Sequence[Finding],
+    writers: dict[int, int],
+) -> list[tuple[str, int | None]]:
+    """Why the edits of ``trial`` are not safe, each reason with the index in ``trial`` of
+    the fix it blames (None when unknown): a finding a fix targets is not gone, or a new
+    finding is on a line the edits wrote. (Findings elsewhere may appear: a repaired
+    header, say, makes the section's options visible for the first time.)"""
     counted_before = Counter(_signature(f) for f in before)
     counted_after = Counter(_signature(f) for f in after)
-    for finding in fixed:
-        if counted_after[_signature(finding)] >= counted_before[_signature(finding)]:
-            return f"the fix would not resolve it ({finding.name}: {finding.message})"
-    touched = _new_lines([edit for finding in fixed for edit in finding.edits])
-    remaining = counted_before - Counter(_signature(f) for f in fixed)
+    targeted = Counter(_signature(f) for f in trial)
+    faults: list[tuple[str, int | None]] = [
+        (f"the fix would not resolve it ({finding.name}: {finding.message})", index)
+        for index, finding in enumerate(trial)
+        if counted_after[_signature(finding)]
+        > counted_before[_signature(finding)] - targeted[_signature(finding)]
+    ]
+    remaining = counted_before - targeted
     for finding in after:
         signature = _signature(finding)
         if remaining[signature] > 0:
             remaining[signature] -= 1
-        elif finding.line in touched:
-            return f"the fix would add a finding ({finding.name}: {finding.message})"
-    return None
+        elif finding.path == path and finding.line in writers:
+            writer = writers[finding.line]
+            faults.append((f"the fix would add a finding ({finding.name}: {finding.message})",
+                           writer if writer < len(trial) else None))
+    return faults
 
 
 class UnwritableFile(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import shutil
 import stat
@@ -16,9 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_uwsgi_lint import cli
-from pytest_uwsgi_lint.engine import Settings, lint_bytes
+from pytest_uwsgi_lint.engine import FileReport, Settings, lint_bytes
 from pytest_uwsgi_lint.findings import Edit, Finding, Severity
 from pytest_uwsgi_lint.fixes import (
+    MAX_LINTS,
     FixOutcome,
     UnwritableFile,
     apply_edits,
@@ -121,6 +123,105 @@ def test_a_fix_that_would_add_a_finding_is_refused() -> None:
     outcome = fix_file(PATH, data, lint_that_dislikes_master)
     assert outcome.fixed == data
     assert outcome.refused and "would add a finding" in outcome.refused[0][1]
+
+
+class _CountingLint:
+    """Lints as ``_fix`` does and counts the calls: each one lints the whole file."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, data: bytes) -> list[Finding]:
+        self.calls += 1
+        return lint_bytes(data, PATH, settings=Settings(select=("ALL",))).findings
+
+
+def _misspelt(name: str, value: str, count: int) -> list[bytes]:
+    """``count`` lines setting ``name`` spelt with other letter cases: unknown options whose
+    fix renames them to ``name``."""
+    spellings = ("".join(s) for s in itertools.product(*((c, c.upper()) for c in name)))
+    return [f"{s} = {value}".encode() for s in itertools.islice(spellings, 1, count + 1)]
+
+
+def _config(*lines: bytes) -> bytes:
+    return b"\n".join([b"[uwsgi]", b"master = true", b"die-on-term = true", *lines]) + b"\n"
+
+
+BAD = b"Harakiri = abc"  # renamed, it adds a value-not-integer finding on its line
+
+
+def test_many_fixes_that_fail_to_verify_take_a_bounded_number_of_lints() -> None:
+    """One lint per refused fix made a big file with many of them take many minutes."""
+    data = _config(*_misspelt("harakiri", "abc", 100))
+    lint = _CountingLint()
+    outcome = fix_file(PATH, data, lint)
+    assert lint.calls <= MAX_LINTS
+    assert outcome.fixed == data
+    assert not outcome.applied
+    assert sorted(f.line for f, _ in outcome.refused) == list(range(4, 104))
+
+
+@pytest.mark.parametrize("where", [0, 12, 30])
+def test_one_bad_fix_among_many_good_ones_keeps_all_the_good_ones(where: int) -> None:
+    good = _misspelt("processes", "4", 30)
+    lint = _CountingLint()
+    outcome = fix_file(PATH, _config(*good[:where], BAD, *good[where:]), lint)
+    assert outcome.fixed == _config(*[b"processes = 4"] * where, BAD,
+                                    *[b"processes = 4"] * (30 - where))
+    assert len(outcome.applied) == 30
+    [(refused, reason)] = outcome.refused
+    assert (refused.line, refused.name) == (4 + where, "unknown-option")
+    assert reason.startswith("the fix would add a finding (value-not-integer: `harakiri`")
+    # the failure names the bad fix, so the good ones are tried apart from it at once
+    assert lint.calls <= 4
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.booleans(), max_size=20).filter(lambda flags: flags.count(False) <= 8))
+def test_good_fixes_apply_and_bad_ones_are_refused_in_any_order(flags: list[bool]) -> None:
+    good = iter(_misspelt("processes", "4", 20))
+    bad = iter(_misspelt("harakiri", "abc", 8))
+    lines = [next(good) if flag else next(bad) for flag in flags]
+    outcome = fix_file(PATH, _config(*lines), _CountingLint())
+    assert outcome.fixed == _config(*[b"processes = 4" if flag else line
+                                      for line, flag in zip(lines, flags)])
+    assert len(outcome.refused) == flags.count(False)
+    assert all("(value-not-integer: `harakiri`" in reason for _, reason in outcome.refused)
+
+
+def test_fixes_left_unchecked_when_the_lints_are_used_up_are_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = _config(*_misspelt("harakiri", "abc", 100))
+    Path("app.ini").write_bytes(data)
+    calls: list[bytes] = []
+
+    def counted(data: bytes, path: str, section: str, chosen: Settings) -> FileReport:
+        calls.append(data)
+        return lint_bytes(data, path, section, chosen)
+
+    monkeypatch.setattr(cli, "lint_bytes", counted)
+    cli.main(["--diff", "app.ini"])
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(calls) <= MAX_LINTS
+    lines = err.splitlines()
+    assert len(lines) == 100
+    unchecked = [line for line in lines if "not checked" in line]
+    assert unchecked
+    assert unchecked[0].endswith(
+        f"unknown-option not fixed: not checked: checking fixes may take at most {MAX_LINTS} "
+        f"lints of a file and they are used up ({len(unchecked)} fixes left unapplied)"
+    )
+    assert Path("app.ini").read_bytes() == data
+
+
+def test_a_refused_fix_is_reported_once_when_a_fix_above_it_adds_a_line() -> None:
+    data = b"[uwsgi]\nmodule = app\nHarakiri = abc\n"
+    outcome = _fix(data, "master-not-enabled", "unknown-option", "value-not-integer")
+    assert outcome.fixed == b"[uwsgi]\nmaster = true\nmodule = app\nHarakiri = abc\n"
+    assert [(f.name, f.line) for f, _ in outcome.refused] == [("unknown-option", 3)]
 
 
 def test_diff_shows_the_change() -> None:
