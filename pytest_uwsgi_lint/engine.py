@@ -108,14 +108,18 @@ def _beyond(hit: Hit) -> Hit:
 
 
 def _bounded(rule: Rule, hits: Iterable[Hit], path: str) -> list[Finding]:
-    """The findings of ``hits``, at most :data:`MAX_HITS_PER_RULE` and one for the rest."""
-    found: list[Finding] = []
-    for count, hit in enumerate(hits, 1):
-        if count > MAX_HITS_PER_RULE:
-            found.append(_finding(rule, _beyond(hit), path))
+    """The distinct findings of ``hits`` (a loop body can repeat one), at most
+    :data:`MAX_HITS_PER_RULE` of them and then one that stands for the rest."""
+    found: dict[Finding, None] = {}
+    for hit in hits:
+        finding = _finding(rule, hit, path)
+        if finding in found:
+            continue
+        if len(found) == MAX_HITS_PER_RULE:
+            found[_finding(rule, _beyond(hit), path)] = None
             break
-        found.append(_finding(rule, hit, path))
-    return found
+        found[finding] = None
+    return list(found)
 
 
 def lint_config(config: Config, settings: Settings) -> list[Finding]:

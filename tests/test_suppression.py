@@ -56,3 +56,12 @@ def test_one_line_is_hashed_once_for_all_its_findings(
     printed = fingerprint.fingerprints(findings)
     assert calls == [3]
     assert [p.rpartition(":")[2] for _, p in printed] == [str(n) for n in range(1, 1_002)]
+
+
+def test_the_bound_on_findings_counts_distinct_ones() -> None:
+    """A rule may repeat one finding: 1,100 `cron2` items naming 100 made-up keys are 100
+    findings, with no word of a bound."""
+    items = ",".join(f"made-up-{n % 100}=1" for n in range(1_100))
+    findings = lint_text(f"[uwsgi]\nmaster = true\ncron2 = minute=0,{items} true\n", ALL)
+    unknown = [f for f in findings if f.name == "cron-unknown-key"]
+    assert len(unknown) == 100 and not any("not listed" in f.message for f in unknown)
