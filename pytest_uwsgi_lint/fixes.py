@@ -5,7 +5,8 @@ untouched line stay exactly as they were; new lines take the file's dominant lin
 is applied only when re-linting the edited bytes shows that the findings it targets are gone
 and that nothing new appeared; otherwise the file is left alone and the reason reported.
 Fixes are checked together, a group that fails is split, and a file is linted at most
-``MAX_LINTS`` times: the fixes not checked by then are reported, not applied.
+``MAX_LINTS`` times, fewer for a long file: the fixes not checked by then are reported, not
+applied.
 Files are written atomically (temporary file in the real file's folder, fsync, rename, same
 mode and owner), through symbolic links; a file with hard links is refused.
 Fixing repeats until nothing fixable is left, so running it twice changes nothing.
@@ -30,6 +31,9 @@ MAX_ROUNDS = 10
 MAX_LINTS = 20
 """Lints one file's fixing may take: each lints the whole file, and one per fix would make a
 file with many fixes that fail to verify take minutes."""
+MAX_LINTED_LINES = 200_000
+"""Lines those lints may read in all: a file of 100,000 lines gets two lints (one to find
+the fixes, one to check them), so fixing costs a small multiple of linting it."""
 _DIGITS = re.compile(r"\d+")
 
 
@@ -95,6 +99,7 @@ class _Fixing:
     accepted: list[Finding] = field(default_factory=list)
     refused_keys: set[_Key] = field(default_factory=set)
     lints: int = 0
+    allowed: int = MAX_LINTS
 
     def relint(self, data: bytes) -> list[Finding]:
         """Lint ``data``, counting the lint against the budget."""
@@ -103,7 +108,7 @@ class _Fixing:
 
     @property
     def spent(self) -> bool:
-        return self.lints >= MAX_LINTS
+        return self.lints >= self.allowed
 
     def candidates(self) -> list[Finding]:
         """The findings of ``base`` with a fix in this file that was not refused."""
@@ -155,16 +160,20 @@ class _Fixing:
 
     def give_up(self, left: list[Finding]) -> None:
         """Report the fixes the lint budget left unchecked."""
-        reason = (f"not checked: checking fixes may take at most {MAX_LINTS} lints of a file "
-                  f"and they are used up ({_count(len(left))} left unapplied)")
+        reason = (f"not checked: checking fixes may take at most {self.allowed} lints of this "
+                  f"file ({MAX_LINTS} at most, and {MAX_LINTED_LINES:,} lines in all) and they "
+                  f"are used up ({_count(len(left))} left unapplied)")
         self.outcome.refused.extend((finding, reason) for finding in left)
 
 
 def fix_file(path: str, data: bytes, lint: Lint) -> FixOutcome:
     """Fix what can be fixed safely in ``path`` (whose bytes are ``data``); ``lint`` lints
-    bytes as if they were that file's content. It is called at most ``MAX_LINTS`` times; the
-    fixes not checked by then are reported as such."""
-    fixing = _Fixing(path, lint, FixOutcome(path, data, data), base=data)
+    bytes as if they were that file's content. It is called at most ``MAX_LINTS`` times, and
+    at most ``MAX_LINTED_LINES`` lines' worth (but twice at least); the fixes not checked by
+    then are reported as such."""
+    lines = data.count(b"\n") + 1
+    allowed = max(2, min(MAX_LINTS, MAX_LINTED_LINES // lines))
+    fixing = _Fixing(path, lint, FixOutcome(path, data, data), base=data, allowed=allowed)
     fixing.findings = fixing.relint(data)
     for _ in range(MAX_ROUNDS):
         chosen: list[Finding] = []

@@ -20,6 +20,7 @@ from pytest_uwsgi_lint import cli
 from pytest_uwsgi_lint.engine import FileReport, Settings, lint_bytes
 from pytest_uwsgi_lint.findings import Edit, Finding, Severity
 from pytest_uwsgi_lint.fixes import (
+    MAX_LINTED_LINES,
     MAX_LINTS,
     FixOutcome,
     UnwritableFile,
@@ -212,9 +213,26 @@ def test_fixes_left_unchecked_when_the_lints_are_used_up_are_reported(
     assert unchecked
     assert unchecked[0].endswith(
         f"unknown-option not fixed: not checked: checking fixes may take at most {MAX_LINTS} "
-        f"lints of a file and they are used up ({len(unchecked)} fixes left unapplied)"
+        f"lints of this file ({MAX_LINTS} at most, and 200,000 lines in all) and they are "
+        f"used up ({len(unchecked)} fixes left unapplied)"
     )
     assert Path("app.ini").read_bytes() == data
+
+
+def test_a_long_file_gets_fewer_lints_for_its_fixes() -> None:
+    """Checking fixes costs a small multiple of one lint of the file, however long it is."""
+    filler = [f"env = X{n}=1".encode() for n in range(40_000)]
+    data = _config(*_misspelt("harakiri", "abc", 50), *filler)
+    calls: list[bytes] = []
+
+    def counted(candidate: bytes) -> list[Finding]:
+        calls.append(candidate)
+        return lint_bytes(candidate, "app.ini").findings
+
+    outcome = fix_file("app.ini", data, counted)
+    assert len(calls) == MAX_LINTED_LINES // (data.count(b"\n") + 1) == 4
+    assert outcome.fixed == data
+    assert any("at most 4 lints of this file" in reason for _, reason in outcome.refused)
 
 
 def test_a_refused_fix_is_reported_once_when_a_fix_above_it_adds_a_line() -> None:
