@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pytest_uwsgi_lint.kvlist import KvItem, parse_kvlist, reads_as_written
+from pytest_uwsgi_lint.kvlist import KvItem, KvList, parse_kvlist, reads_as_written
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.values import atoi, has_expansion, written_integer
 
@@ -47,7 +47,9 @@ class CronField:
 class CronTask:
     """One cron line. Time fields are uWSGI's values (-1 every, -N every N); ``weekday`` is
     uWSGI's ``week`` under uwsgiconf's name. ``fatal`` is the message uWSGI exits with at
-    start-up; the other problem fields list what it silently ignores."""
+    start-up; ``keylist`` is the ``cron2`` key list in front of the command, whose
+    ``ignored()`` items uWSGI silently drops, and ``keys_in_command`` the keys it reads from
+    inside a command."""
 
     command: str
     weekday: int
@@ -62,8 +64,7 @@ class CronTask:
     written_command: str = ""
     fields: tuple[CronField, ...] = ()
     fatal: str | None = None
-    unknown_keys: tuple[KvItem, ...] = ()
-    bare_items: tuple[KvItem, ...] = ()
+    keylist: KvList | None = None
     keys_in_command: tuple[KvItem, ...] = ()
     symbolic: bool = False
 
@@ -186,8 +187,7 @@ def _parse_cron2(entry: Entry) -> CronTask:
         entry=entry,
         written_command=command,
         fields=fields,
-        unknown_keys=keylist.unknown if keys_first else (),
-        bare_items=keylist.bare if keys_first else (),
+        keylist=keylist if keys_first else None,
         keys_in_command=() if keys_first else tuple(found.values()),
         symbolic=has_expansion(head if keys_first else value),
     )

@@ -11,13 +11,16 @@ a key at all, and an unescaped comma in the command starts a new item. uwsgiconf
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from pytest_uwsgi_lint.kvlist import (
+    Guess,
     KvItem,
     KvList,
-    closest,
+    first_guesses,
     parse_kvlist,
+    remembered,
     split_quoted,
 )
 from pytest_uwsgi_lint.reader import Entry
@@ -79,7 +82,8 @@ class AttachedDaemon:
     ``honour_stdin`` is ``stdin``, ``new_pid_ns`` is ``ns_pid``...), with uWSGI's values.
 
     ``keys`` holds the ``attach-daemon2`` item uWSGI kept for each setting, so a rule can quote
-    what was written; ``command_tail`` the items an unescaped comma cut off the command.
+    what was written; ``command_tail`` the positions of the items an unescaped comma cut off the
+    command (a range: a value may hold millions of them).
     """
 
     command: str
@@ -101,7 +105,7 @@ class AttachedDaemon:
     max_throttle: int = 0
     notify_pid: bool = False
     kvlist: KvList | None = None
-    command_tail: tuple[KvItem, ...] = ()
+    command_tail: range = range(0)
     fatal: str | None = None
     symbolic: bool = False
 
@@ -125,12 +129,25 @@ class AttachedDaemon:
         """The kept ``attach-daemon2`` item per setting (empty for the legacy options)."""
         return dict(self.kvlist.found) if self.kvlist is not None else {}
 
+    @property
+    def dropped(self) -> str:
+        """The items an unescaped comma cut off the command, as uWSGI splits them."""
+        return self.kvlist.joined(self.command_tail) if self.kvlist is not None else ""
+
+
+def parse_daemons(entries: Iterable[Entry]) -> tuple[AttachedDaemon, ...]:
+    """The daemons uWSGI registers for one config's ``*attach-daemon*`` entries, in order. The
+    near-name searches that decide where a cut command ends are bounded per config."""
+    guess = first_guesses(suggest_key)
+    return tuple(
+        _parse_keyval(entry, guess) if entry.key in KEYVAL_OPTIONS else _parse_legacy(entry)
+        for entry in entries
+    )
+
 
 def parse_daemon(entry: Entry) -> AttachedDaemon:
     """The daemon uWSGI registers for one ``*attach-daemon*`` entry (or why it exits)."""
-    if entry.key in KEYVAL_OPTIONS:
-        return _parse_keyval(entry)
-    return _parse_legacy(entry)
+    return parse_daemons((entry,))[0]
 
 
 def _daemon(entry: Entry, command: str) -> AttachedDaemon:
@@ -176,7 +193,7 @@ def _parse_legacy(entry: Entry) -> AttachedDaemon:
     )
 
 
-def _parse_keyval(entry: Entry) -> AttachedDaemon:
+def _parse_keyval(entry: Entry, guess: Guess) -> AttachedDaemon:
     found_list = parse_kvlist(entry.value, DAEMON2_KEYS)
     found = found_list.found
 
@@ -207,33 +224,38 @@ def _parse_keyval(entry: Entry) -> AttachedDaemon:
         max_throttle=number("max_throttle", 0),
         notify_pid="notifypid" in found,
         kvlist=found_list,
-        command_tail=_command_tail(found_list),
+        command_tail=_command_tail(found_list, guess),
         fatal=None if command is not None else (
             f"--{entry.key}: you need to specify a 'command' key"),
         symbolic=has_expansion(entry.value),
     )
 
 
+_SUGGESTIONS = remembered(DAEMON2_KEYS, _SYNONYMS)
+
+
 def suggest_key(key: str) -> str | None:
-    """The ``attach-daemon2`` key the author most likely meant by ``key``."""
-    return closest(key, DAEMON2_KEYS, _SYNONYMS)
+    """The ``attach-daemon2`` key the author most likely meant by ``key`` (answers are kept
+    for the run; bound the searches of one config with :func:`kvlist.first_guesses`)."""
+    return _SUGGESTIONS(key)
 
 
-def _command_tail(found: KvList) -> tuple[KvItem, ...]:
-    """The items right after the command item that are no key of ``attach-daemon2``: text an
-    unescaped comma cut off the command (a bare key name is a forgotten ``=``, not a cut)."""
+def _command_tail(found: KvList, guess: Guess) -> range:
+    """The positions of the items right after the command item that are no key of
+    ``attach-daemon2``: text an unescaped comma cut off the command (a bare key name is a
+    forgotten ``=``, not a cut; ``guess`` tells a misspelt key)."""
     item = found.found.get("command")
     if item is None:
-        return ()
-    tail: list[KvItem] = []
-    for following in found.items[found.index(item) + 1 :]:
-        if not following.text:
+        return range(0)
+    start = stop = item.index + 1
+    for index, text, key, _ in found.entries(start):
+        if not text:
             continue  # ",," adds an empty item, which cuts nothing
-        name = following.key if following.key is not None else following.text
-        if name in DAEMON2_KEYS or name == "legion" or suggest_key(name) is not None:
+        name = key if key is not None else text
+        if name in DAEMON2_KEYS or name == "legion" or guess(name) is not None:
             break
-        tail.append(following)
-    return tuple(tail)
+        stop = index + 1
+    return range(start, stop)
 
 
 __all__ = [
@@ -247,5 +269,6 @@ __all__ = [
     "PRESENCE_FLAGS",
     "AttachedDaemon",
     "parse_daemon",
+    "parse_daemons",
     "suggest_key",
 ]

@@ -15,7 +15,7 @@ from functools import cached_property
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.applied import UNREAD
 from pytest_uwsgi_lint.cron import CRON_OPTIONS, CronTask, parse_cron
-from pytest_uwsgi_lint.daemons import DAEMON_OPTIONS, AttachedDaemon, parse_daemon
+from pytest_uwsgi_lint.daemons import DAEMON_OPTIONS, AttachedDaemon, parse_daemons
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.values import atoi, has_expansion, is_plain_integer, uwsgi_true
@@ -114,7 +114,7 @@ class MasterProcess:
 
     @cached_property
     def daemons(self) -> tuple[AttachedDaemon, ...]:
-        return tuple(parse_daemon(e) for e in in_order(self.config, DAEMON_OPTIONS))
+        return parse_daemons(in_order(self.config, DAEMON_OPTIONS))
 
     @cached_property
     def exit_events(self) -> ExitEvents:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from pytest_uwsgi_lint.cron import CRON2_KEYS, CRON_OPTIONS, TIME_FIELDS
 from pytest_uwsgi_lint.findings import Hit, Severity
-from pytest_uwsgi_lint.kvlist import KvItem, closest
+from pytest_uwsgi_lint.kvlist import Guess, KvItem, first_guesses, remembered
 from pytest_uwsgi_lint.model import Config
-from pytest_uwsgi_lint.reader import Entry
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import has_expansion
 
@@ -18,6 +18,7 @@ _SYNONYMS = {
     "mday": "day", "dom": "day", "days": "day", "day_of_month": "day", "mon": "month",
     "months": "month", "timeout": "harakiri",
 }
+_SUGGESTIONS = remembered(CRON2_KEYS, _SYNONYMS)
 
 
 @rule("UWM033", "cron-unknown-key", Severity.WARNING, tags=("correctness",), needs=CRON_OPTIONS)
@@ -44,21 +45,27 @@ def check(config: Config) -> Iterable[Hit]:
     cron2 = minute=0,hour=3,week=1 /usr/bin/backup
     ```
     """
+    guess = first_guesses(_SUGGESTIONS)  # a value may hold millions of made-up keys
     for task in config.master_process.cron_tasks:
-        for item in (*task.unknown_keys, *task.bare_items):
+        if task.keylist is None:
+            continue
+        line = Hit.at(task.entry, "")  # placed once: the line may be megabytes long
+        for item in task.keylist.ignored():
             if not has_expansion(item.text):
-                yield _hit(task.entry, item)
+                message, fix = _advice(item, guess)
+                yield replace(line, message=message, fix=fix)
 
 
-def _hit(entry: Entry, item: KvItem) -> Hit:
-    word = item.key if item.key is not None else item.text
-    meant = closest(word, CRON2_KEYS, _SYNONYMS)
+def _advice(item: KvItem, guess: Guess) -> tuple[str, str | None]:
+    """The message and fix for one ignored item."""
     if item.key is None:
-        stays = f", so {word.strip()} is not set" if word.strip() in CRON2_KEYS else ""
-        return Hit.at(entry, f"`{item.text}` has no `=`: uWSGI drops the item{stays}",
-                      fix=f"write `{word.strip()}=1`" if word.strip() == "unique" else None)
+        word = item.text.strip()
+        stays = f", so {word} is not set" if word in CRON2_KEYS else ""
+        return (f"`{item.text}` has no `=`: uWSGI drops the item{stays}",
+                f"write `{word}=1`" if word == "unique" else None)
     if not item.key.strip():
-        return Hit.at(entry, f"`{item.text}` has no key before `=`: uWSGI ignores it")
+        return f"`{item.text}` has no key before `=`: uWSGI ignores it", None
+    meant = guess(item.key)
     if meant is not None and meant == item.key.strip():
         why = f"uWSGI does not trim blanks in key lists, so `{item.key}` is not `{meant}`"
     else:
@@ -66,8 +73,5 @@ def _hit(entry: Entry, item: KvItem) -> Hit:
         if meant is not None:
             why += f" (did you mean `{meant}`?)"
     effect = f", so {meant} stays at every {meant}" if meant in TIME_FIELDS else ""
-    return Hit.at(
-        entry,
-        f"`{item.text}`: {why}; uWSGI ignores it{effect}",
-        fix=f"write `{meant}={item.value}`" if meant else None,
-    )
+    return (f"`{item.text}`: {why}; uWSGI ignores it{effect}",
+            f"write `{meant}={item.value}`" if meant else None)

@@ -36,10 +36,10 @@ def check(config: Config) -> Iterable[Hit]:
     for daemon in config.master_process.daemons:
         if not daemon.keyval or daemon.symbolic or not daemon.command_tail:
             continue
-        dropped = ",".join(item.text for item in daemon.command_tail)
         runs = f"`{daemon.command}`" if daemon.command else "an empty command"
         yield Hit.at(
             daemon.entry,
-            f"the unescaped comma ends the command: uWSGI runs {runs} and drops `{dropped}`",
+            f"the unescaped comma ends the command: uWSGI runs {runs} and drops "
+            f"`{daemon.dropped}`",
             fix="escape each comma of the command as `\\,`",
         )

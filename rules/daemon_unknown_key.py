@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.daemons import (
@@ -13,7 +14,7 @@ from pytest_uwsgi_lint.daemons import (
     suggest_key,
 )
 from pytest_uwsgi_lint.findings import Hit, Severity
-from pytest_uwsgi_lint.kvlist import KvItem
+from pytest_uwsgi_lint.kvlist import Guess, KvItem, first_guesses
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.values import has_expansion
@@ -45,17 +46,18 @@ def check(config: Config) -> Iterable[Hit]:
     attach-daemon2 = cmd=/usr/bin/worker,stop_signal=2
     ```
     """
+    guess = first_guesses(suggest_key)  # a value may hold millions of made-up keys
     for daemon in config.master_process.daemons:
         if not daemon.keyval or daemon.kvlist is None:
             continue
-        cut = {id(item) for item in daemon.command_tail}
-        for item in (*daemon.kvlist.unknown, *daemon.kvlist.bare):
-            if id(item) not in cut and not has_expansion(item.text):
-                yield Hit.at(daemon.entry, _message(item), fix=_fix(item))
+        line = Hit.at(daemon.entry, "")  # placed once: the line may be megabytes long
+        for item in daemon.kvlist.ignored(skip=daemon.command_tail):
+            if not has_expansion(item.text):
+                yield replace(line, message=_message(item, guess), fix=_fix(item, guess))
         yield from _too_new(config, daemon)
 
 
-def _message(item: KvItem) -> str:
+def _message(item: KvItem, guess: Guess) -> str:
     if item.key is None:
         name = DAEMON2_KEYS.get(item.text.strip())
         effect = ""
@@ -67,7 +69,7 @@ def _message(item: KvItem) -> str:
     if item.key == "legion":
         return (f"`{item.text}`: attach-daemon2 has no legion key (uWSGI ignores it), so the "
                 f"daemon runs on every node, not only on the lord of legion `{item.value}`")
-    suggestion = suggest_key(item.key)
+    suggestion = guess(item.key)
     if suggestion is not None and suggestion == item.key.strip():
         return (f"`{item.text}`: uWSGI does not trim blanks in key lists, so `{item.key}` is "
                 f"not `{suggestion}` and the item is ignored")
@@ -75,7 +77,7 @@ def _message(item: KvItem) -> str:
     return f"`{item.text}`: `{item.key}` is not an attach-daemon2 key, uWSGI ignores it{hint}"
 
 
-def _fix(item: KvItem) -> str | None:
+def _fix(item: KvItem, guess: Guess) -> str | None:
     if item.key is None:
         name = DAEMON2_KEYS.get(item.text.strip())
         if name is None:
@@ -85,7 +87,7 @@ def _fix(item: KvItem) -> str | None:
         return None
     if item.key == "legion":
         return f"use `legion-attach-daemon = {item.value} <command>` (SSL builds)"
-    suggestion = suggest_key(item.key)
+    suggestion = guess(item.key)
     return f"write `{suggestion}={item.value}`" if suggestion else None
 
 

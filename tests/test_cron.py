@@ -147,13 +147,13 @@ def test_cron2_whole_value_is_command_and_key_list() -> None:
     assert task.minute == 7
     assert task.command == "echo a,minute=7"
     assert [i.text for i in task.keys_in_command] == ["minute=7"]
-    assert task.unknown_keys == () and task.bare_items == ()
+    assert task.keylist is None
 
 
 def test_cron2_plain_command_with_equals_later_sets_nothing() -> None:
     task = cron("cron2", "curl http://x/?a=1")
     assert schedule(task) == (-1, -1, -1, -1, -1)
-    assert task.keys_in_command == () and task.unknown_keys == ()
+    assert task.keys_in_command == () and task.keylist is None
 
 
 @pytest.mark.parametrize(("value", "name", "read"), [
@@ -182,8 +182,9 @@ def test_cron2_blanks_are_not_trimmed() -> None:
 def test_cron2_unknown_keys_and_bare_items_are_ignored() -> None:
     task = cron("cron2", "bogus=1,unique,minute=5,Minute=7 cmd")
     assert task.minute == 5 and not task.unique
-    assert [i.text for i in task.unknown_keys] == ["bogus=1", "Minute=7"]
-    assert [i.text for i in task.bare_items] == ["unique"]
+    assert task.keylist is not None
+    assert [(i.text, i.key) for i in task.keylist.ignored()] == [
+        ("bogus=1", "bogus"), ("unique", None), ("Minute=7", "Minute")]
 
 
 def test_cron2_last_duplicate_wins() -> None:
