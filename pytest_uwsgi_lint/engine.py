@@ -97,28 +97,33 @@ def _crash(what: str, path: str) -> Finding:
 
 
 #: Findings one rule may report in one config: a generated file with a million made-up keys
-#: would otherwise produce a million findings, and gigabytes of them.
+#: would otherwise produce a million findings, and gigabytes of them. Repeats are not counted,
+#: but a rule stops being read after ``MAX_HITS_READ`` hits, repeated or not.
 MAX_HITS_PER_RULE = 1_000
+MAX_HITS_READ = 100 * MAX_HITS_PER_RULE
 
 
-def _beyond(hit: Hit) -> Hit:
+def _beyond(hit: Hit, listed: int) -> Hit:
     """The finding that stands for all those past the bound, placed at the first of them."""
-    return replace(hit, message=f"more than {MAX_HITS_PER_RULE:,} findings of this rule in "
-                   "this config: the rest, from here on, are not listed", fix=None, edits=())
+    counted = f"{listed:,} finding{'' if listed == 1 else 's'}"
+    return replace(hit, message=f"this rule stopped after {counted} in this config (repeats "
+                   "aside): the rest, from here on, are not listed", fix=None, edits=())
 
 
 def _bounded(rule: Rule, hits: Iterable[Hit], path: str) -> list[Finding]:
     """The distinct findings of ``hits`` (a loop body can repeat one), at most
-    :data:`MAX_HITS_PER_RULE` of them and then one that stands for the rest."""
+    :data:`MAX_HITS_PER_RULE` of them, then one that stands for the rest."""
     found: dict[Finding, None] = {}
-    for hit in hits:
+    for read, hit in enumerate(hits, 1):
         finding = _finding(rule, hit, path)
         if finding in found:
+            if read < MAX_HITS_READ:
+                continue
+        elif len(found) < MAX_HITS_PER_RULE:
+            found[finding] = None
             continue
-        if len(found) == MAX_HITS_PER_RULE:
-            found[_finding(rule, _beyond(hit), path)] = None
-            break
-        found[finding] = None
+        found[_finding(rule, _beyond(hit, len(found)), path)] = None
+        break
     return list(found)
 
 

@@ -3,13 +3,22 @@ times; the work stays linear and the findings about it stay bounded."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from pytest_uwsgi_lint import fingerprint, suppression
-from pytest_uwsgi_lint.engine import MAX_HITS_PER_RULE, Settings, lint_text
+from pytest_uwsgi_lint.engine import (
+    MAX_HITS_PER_RULE,
+    MAX_HITS_READ,
+    Settings,
+    _bounded,
+    lint_text,
+)
+from pytest_uwsgi_lint.findings import Hit
 from pytest_uwsgi_lint.reader import read_ini
+from pytest_uwsgi_lint.registry import find_rule
 
 ALL = Settings(select=("ALL",))
 
@@ -65,3 +74,21 @@ def test_the_bound_on_findings_counts_distinct_ones() -> None:
     findings = lint_text(f"[uwsgi]\nmaster = true\ncron2 = minute=0,{items} true\n", ALL)
     unknown = [f for f in findings if f.name == "cron-unknown-key"]
     assert len(unknown) == 100 and not any("not listed" in f.message for f in unknown)
+
+
+def test_a_rule_repeating_one_finding_is_read_a_bounded_number_of_times() -> None:
+    rule = find_rule("unknown-option")
+    assert rule is not None
+    read: list[int] = []
+
+    def repeating() -> Iterator[Hit]:
+        for n in range(10 * MAX_HITS_READ):
+            read.append(n)
+            yield Hit("the same thing", 2, 1)
+
+    found = _bounded(rule, repeating(), "app.ini")
+    assert [f.message for f in found] == [
+        "the same thing",
+        "this rule stopped after 1 finding in this config (repeats aside): the rest, from "
+        "here on, are not listed"]
+    assert len(read) == MAX_HITS_READ
