@@ -19,6 +19,7 @@ from typing import BinaryIO
 from pytest_uwsgi_lint import sources
 from pytest_uwsgi_lint.findings import Finding
 from pytest_uwsgi_lint.fingerprint import fingerprints
+from pytest_uwsgi_lint.fixes import UnwritableFile, write_atomically
 from pytest_uwsgi_lint.report import relative
 
 FORMAT = 1
@@ -45,11 +46,26 @@ def write_baseline(path: Path, findings: Sequence[Finding]) -> int:
         raise BaselineError(f"{path}: {len(entries)} findings would take {len(data)} bytes, "
                             f"more than a baseline may hold ({MAX_BYTES}); nothing was written")
     try:
-        with _open_for_writing(path) as handle:
-            handle.write(data)
+        if _replaceable(path):  # an earlier baseline: replaced whole, never left half-written
+            write_atomically(str(path), data)
+        else:
+            with _open_for_writing(path) as handle:
+                handle.write(data)
+    except UnwritableFile as error:
+        raise BaselineError(f"{path}: cannot be written: {error}") from None
     except OSError as error:
         raise BaselineError(f"{path}: cannot be written: {_reason(error)}") from None
     return len(entries)
+
+
+def _replaceable(path: Path) -> bool:
+    """Whether ``path`` is a regular file with one name, which a new copy can replace in one
+    rename (with more names, it is written in place so that they all see it)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1
 
 
 def _open_for_writing(path: Path) -> BinaryIO:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import subprocess
 import sys
@@ -148,3 +150,25 @@ def test_baseline_too_large_to_read_back_is_not_written(
                        r"than a baseline may hold \(200\); nothing was written$"):
         write_baseline(Path("b.json"), lint_paths(["app.ini"], SETTINGS))
     assert not (tmp_path / "b.json").exists()
+
+
+def test_rewriting_a_baseline_never_leaves_it_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails (a full disk) leaves the earlier baseline whole."""
+    target = tmp_path / "b.json"
+    target.write_text("earlier baseline\n")
+    target.chmod(0o640)
+
+    def full_disk(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(BaselineError, match=r"cannot be written: .*no space left on device"):
+        write_baseline(target, [])
+    assert target.read_text() == "earlier baseline\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.json"]
+    monkeypatch.undo()
+    write_baseline(target, [])
+    assert json.loads(target.read_text())["findings"] == []
+    assert oct(target.stat().st_mode & 0o777) == "0o640"
