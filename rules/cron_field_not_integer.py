@@ -55,9 +55,9 @@ def check(config: Config) -> Iterable[Hit]:
 def _legacy(task: CronTask) -> Iterable[Hit]:
     if all(f.as_written for f in task.fields):
         return
-    wrong = [f"`{shown(f.written)}`" for f in task.fields
+    wrong = [_wrong(f.written) for f in task.fields
              if f.written and not reads_as_written(f.written)]
-    what = f"{' and '.join(wrong)} {'is not an integer' if len(wrong) == 1 else 'are not integers'}"
+    what = " and ".join(wrong)
     read = ", ".join(f"{f.name} {f.value}" for f in task.fields)
     yield Hit.at(
         task.entry,
@@ -66,6 +66,14 @@ def _legacy(task: CronTask) -> Iterable[Hit]:
         fix="ranges and lists are not supported: write one integer per field (-1 for every, "
         "-N for every N) and one cron line per value",
     )
+
+
+def _wrong(written: str) -> str:
+    """What is wrong with a field of a classic ``cron`` line that uWSGI misreads."""
+    digits = written.strip().lstrip("+-")
+    if digits.isascii() and digits.isdigit():
+        return f"`{shown(written)}` is beyond the range of an integer"
+    return f"`{shown(written)}` is not an integer"
 
 
 def _field_hit(task: CronTask, field: CronField) -> Hit:

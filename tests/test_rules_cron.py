@@ -112,6 +112,13 @@ def test_legacy_range_is_misparsed() -> None:
         "minute 0, hour 9, day -17, month 1, week 1 and runs the command `1 echo range`")
 
 
+def test_legacy_number_out_of_range_is_not_called_a_non_integer() -> None:
+    finding = only("cron-field-not-integer",
+                   ini("cron = 0 99999999999999999999 -1 -1 -1 /usr/bin/report"))
+    assert finding.message.startswith(
+        "`99999999999999999999` is beyond the range of an integer: uWSGI scans five integers")
+
+
 def test_legacy_range_in_the_last_field_moves_into_the_command() -> None:
     finding = only("cron-field-not-integer", ini("cron = 0 9 -1 -1 1-5 /usr/bin/report"))
     assert "`1-5` is not an integer" in finding.message
