@@ -115,7 +115,7 @@ def finding_matches(finding: Finding, selectors: Sequence[str]) -> bool:
     from pytest_uwsgi_lint.registry import find_rule, select_rules
 
     rule = find_rule(finding.name)
-    return rule is not None and rule in select_rules(tuple(selectors))
+    return bool(selectors) and rule is not None and rule in select_rules(tuple(selectors))
 
 
 __all__ = ["Settings", "finding_matches", "matches_glob"]

@@ -257,6 +257,11 @@ def _check_rules(values: Mapping[str, Any], origins: Mapping[str, str]) -> None:
     for key in ("select", "ignore", "extend-select", "per-file-ignores"):
         value = values.get(key, ())
         if isinstance(value, dict):  # per-file-ignores: glob -> selectors
+            empty = [glob for glob, selectors in value.items() if not selectors]
+            if empty:  # an empty selection means every rule anywhere else
+                raise SettingsError(f"{origins[key]}: {echo(empty[0])} names no rule to "
+                                    "ignore; name rules by code (UWM001), code prefix (UWM) "
+                                    "or name (master-not-enabled)")
             value = [selector for selectors in value.values() for selector in selectors]
         unknown = unknown_selectors(value) if value else []
         if unknown:

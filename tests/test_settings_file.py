@@ -128,6 +128,8 @@ def test_overrides_beat_the_file(tmp_path: Path) -> None:
         ('select = ["UWM"]', {"ignore": ["no-such-rule"]},
          "--ignore: no rule matches no-such-rule"),
         ("", {"extend-select": ["UWX", "UWY"]}, "the command line: no rule matches UWX, UWY"),
+        # an empty list would select every rule, and silence them all for those files
+        ('per-file-ignores = { "legacy/*" = [] }', {}, "{file}: legacy/* names no rule to ignore"),
     ],
 )
 def test_selectors_matching_no_rule_are_errors_naming_their_origin(
