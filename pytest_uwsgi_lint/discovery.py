@@ -41,12 +41,35 @@ def looks_like_uwsgi(path: str, chunk: int = CHUNK) -> bool:
 
 
 def walk(directory: str) -> Iterator[str]:
-    """``*.ini`` files below ``directory``, sorted, skipping hidden and tool directories."""
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
-        for name in sorted(files):
-            if name.endswith(".ini"):
-                yield os.path.join(root, name)
+    """``*.ini`` files below ``directory``, sorted, skipping hidden and tool directories and
+    not following links to directories. A directory that cannot be listed is yielded itself,
+    so that linting it says why rather than skipping its configs in silence. The walk keeps
+    its own stack: a tree deeper than Python's recursion limit is walked whole."""
+    pending = [directory]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as found:
+                entries = sorted(found, key=lambda entry: entry.name)
+        except OSError:
+            yield current
+            continue
+        below = []
+        for entry in entries:
+            if _is_directory(entry):
+                if not (entry.name.startswith(".") or entry.name in _SKIPPED_DIRS
+                        or entry.is_symlink()):
+                    below.append(entry.path)
+            elif entry.name.endswith(".ini"):
+                yield entry.path
+        pending.extend(reversed(below))
+
+
+def _is_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # as os.walk: what cannot be examined is taken for a file
+        return False
 
 
 def expand_paths(

@@ -64,7 +64,9 @@ def _too_large(limit: int) -> UnreadableSource:
     return UnreadableSource(f"is larger than {limit} bytes; it was not read", present=True)
 
 
-def _not_regular(mode: int) -> str:
+def _not_regular(path: str, mode: int) -> str:
+    if stat.S_ISDIR(mode) and not os.access(path, os.R_OK | os.X_OK):
+        return "is a directory that cannot be listed: permission denied; its configs were not read"
     kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
     return f"is {kind}, not a regular file; it was not read"
 
@@ -90,14 +92,14 @@ def _open_regular(path: str, limit: int) -> tuple[int, int]:
     or OSError."""
     info = os.stat(path)
     if not stat.S_ISREG(info.st_mode):
-        raise UnreadableSource(_not_regular(info.st_mode), present=True)
+        raise UnreadableSource(_not_regular(path, info.st_mode), present=True)
     if info.st_size > limit:
         raise _too_large(limit)
     fd = os.open(path, _FLAGS)
     try:
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):
-            raise UnreadableSource(_not_regular(opened.st_mode), present=True)
+            raise UnreadableSource(_not_regular(path, opened.st_mode), present=True)
     except BaseException:
         os.close(fd)
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,61 @@ def test_directory_walk_takes_uwsgi_configs_only(tmp_path: Path) -> None:
     assert found == [str(deploy / "app.ini"), str(deploy / "late.ini"), named, "-"]
     skipped = list(expand_paths([str(tmp_path)], lambda path: path.endswith("late.ini")))
     assert skipped == [str(deploy / "app.ini")]
+
+
+def _os_walk(directory: str) -> list[str]:
+    """What the standard library's walk gives, pruned the same way (the former walk)."""
+    found: list[str] = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and d not in ("__pycache__", "node_modules", "site-packages"))
+        found.extend(os.path.join(root, name) for name in sorted(files) if name.endswith(".ini"))
+    return found
+
+
+def test_the_walk_lists_what_os_walk_lists(tmp_path: Path) -> None:
+    for name in ("b/z.ini", "b/a/y.ini", "a.ini", "c/.x/h.ini", "c/site-packages/s.ini",
+                 "c/d/e/f.ini", "c/notes.txt", "c/B.ini"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("[uwsgi]\n")
+    (tmp_path / "c" / "link").symlink_to(tmp_path / "b")  # a link to a folder: not walked
+    (tmp_path / "c" / "gone.ini").symlink_to(tmp_path / "nowhere")  # reported, not skipped
+    (tmp_path / "c" / "dir.ini").mkdir()  # a folder named like a config is walked into
+    assert list(discovery.walk(str(tmp_path))) == _os_walk(str(tmp_path))
+
+
+def test_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path: Path) -> None:
+    """500 levels under a limit of 400 frames (as 1,100 levels under the default 1,000: a
+    tree that deep here would break the recursive clean-up of pytest's own temporary
+    folders)."""
+    deep = tmp_path
+    for _ in range(500):
+        deep = deep / "d"
+    deep.mkdir(parents=True)
+    (deep / "app.ini").write_text("[uwsgi]\n")
+    (tmp_path / "top.ini").write_text("[uwsgi]\n")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(400)
+    try:
+        found = list(discovery.walk(str(tmp_path)))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert found == [str(tmp_path / "top.ini"), str(deep / "app.ini")]
+
+
+def test_a_folder_that_cannot_be_listed_is_taken_so_that_it_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "open").mkdir()
+    (tmp_path / "open" / "app.ini").write_text("[uwsgi]\n")
+    listing = os.scandir
+
+    def scandir(path: str) -> object:
+        if path.endswith("locked"):
+            raise PermissionError(13, "Permission denied", path)
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = list(expand_paths([str(tmp_path)]))
+    assert found == [str(tmp_path / "locked"), str(tmp_path / "open" / "app.ini")]

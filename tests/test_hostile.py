@@ -91,9 +91,12 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _write(root / "percent-pairs.ini", b"[uwsgi]\nmaster = true\nx = " + b"%d" * 1_000_000)
     _write(root / "made-up-keys.ini", b"[uwsgi]\nmaster = true\n"
            + b"".join(b"mastr%d = 1\n" % i for i in range(200_000)))
+    (root / "locked").mkdir()  # a folder that cannot be listed: its configs are not skipped
+    _write(root / "locked" / "app.ini", b"[uwsgi]\nmodule = app\n")
     for path in root.rglob("*"):
         if path.name != "denied.ini" and not path.is_symlink() and not path.is_fifo():
             path.chmod(0o755 if path.is_dir() else 0o644)
+    (root / "locked").chmod(0)
     root.chmod(0o755)
     return root
 
@@ -148,6 +151,7 @@ def test_no_traceback_and_no_internal_error(outcome: tuple[int, dict[str, list[s
         ("broken-link.ini", "file-unreadable"),
         ("loop-a.ini", "file-unreadable"),
         ("fifo.ini", "file-unreadable"),
+        ("locked", "file-unreadable"),
         ("chain/c31.ini", "include-cycle"),  # deep-include.ini's 32nd nested include
         ("cycle.ini", "include-cycle"),
         ("for-million.ini", "for-too-long"),
