@@ -149,7 +149,9 @@ def _read_ini(path: Path) -> dict[str, Any] | None:
         return None
     section = parsed["uwsgi-lint"]
     raw: dict[str, Any] = {}
-    for key in list(section):
+    # The section's own keys: a [DEFAULT] section would lend its keys to every section,
+    # configparser-style, and a `select` meant for another tool would switch rules off.
+    for key in list(section._options):
         value = str(section[key])
         where = f"{path} [uwsgi-lint] {echo(key)}"
         if key in LIST_KEYS:

@@ -326,3 +326,12 @@ def test_any_setup_cfg_gives_settings_or_a_settings_error(tmp_path: Path, body: 
             to_settings(found)
     except SettingsError as error:
         assert str(error).isprintable()
+
+
+@pytest.mark.parametrize("name", ["setup.cfg", "tox.ini"])
+def test_a_default_section_lends_no_key_to_ours(tmp_path: Path, name: str) -> None:
+    """configparser gives every section the keys of [DEFAULT]; they belong to other tools."""
+    (tmp_path / name).write_text("[DEFAULT]\nselect = UWM001\nfoo = 1\n\n"
+                                 "[uwsgi-lint]\nignore = UWC016\n")
+    settings = to_settings(find_settings(tmp_path), {})
+    assert settings.select == () and settings.ignore == ("UWC016",)
