@@ -206,13 +206,15 @@ def _targets(paths: Sequence[str], settings: Settings) -> Iterator[tuple[str, bo
     A directory named like a config (``app.ini``) is taken as a config that cannot be read,
     since that is what the user asked for, not walked. ``exclude`` applies to walks only.
     """
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for arg in paths:
         named_dir = arg.endswith(".ini") and os.path.isdir(arg)
         specs = iter((arg,)) if named_dir else expand_paths([arg], settings.excluded)
         for spec in specs:
-            if spec not in seen:
-                seen.add(spec)
+            path, section = split_spec(spec)
+            identity = (path if path == "-" else os.path.realpath(path), section)
+            if identity not in seen:  # `a.ini`, `./a.ini` and a walk reaching it: one file
+                seen.add(identity)
                 yield spec, spec == arg
 
 

@@ -273,6 +273,7 @@ class LintSession:
         self.cache: pytest.Cache | None = getattr(config, "cache", None)
         self.known = _outcomes(self.cache.get(CACHE_KEY, {}) if self.cache is not None else {})
         self.outcomes: dict[str, Outcome] = {}
+        self.walked: set[str] = set()  # real paths of the configs collected in walks
         self.mark = getattr(pytest.mark, MARKER)  # built once, not per item
 
     def key(self, cwd: str, sources: Iterable[tuple[str, bytes]]) -> str:
@@ -358,9 +359,19 @@ class LintSession:
             file_path.suffix != ".ini"
             or self.settings.excluded(str(file_path))
             or not looks_like_uwsgi(str(file_path))
+            or not self._first_sight(file_path)
         ):
             return None
         return UwsgiLintFile.from_parent(parent, path=file_path)
+
+    def _first_sight(self, file_path: Path) -> bool:
+        """Whether a walk meets this config for the first time: pytest follows links to
+        folders, so `conf/self -> .` would make one config dozens of items."""
+        real = os.path.realpath(file_path)
+        if real in self.walked:
+            return False
+        self.walked.add(real)
+        return True
 
     @pytest.hookimpl(tryfirst=True, optionalhook=True)
     def pytest_collect_directory(

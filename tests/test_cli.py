@@ -754,3 +754,16 @@ def test_reports_are_dropped_as_the_walk_goes(
     kept, _, said = out.splitlines()[-1].partition(" reports kept; ")
     assert said == "Found 21 problems (21 warnings) in 21 files."
     assert int(kept) <= 1  # the one the loop is on
+
+
+def test_one_file_named_in_several_ways_is_linted_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "a.ini").write_text("[uwsgi]\nmodule = app\n")
+    code, out, _ = lint(capsys, "--select", "UWM001", "vendor", "./vendor/a.ini",
+                        str(tmp_path / "vendor" / "a.ini"), "vendor/a.ini:uwsgi")
+    assert code == 1
+    assert out.count("(master-not-enabled)") == 1
+    assert out.rstrip().endswith("in 1 file.")

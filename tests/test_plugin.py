@@ -763,3 +763,14 @@ def test_stored_failure_is_not_replayed_from_another_directory(
     expected = cli_text(str(configs.path / "bad.ini"))
     assert expected.startswith(f"{configs.path / 'bad.ini'}:1:1: UWM001")
     assert failure_body(result.stdout.str(), "bad.ini") == expected
+
+
+def test_a_config_reached_through_a_folder_link_is_one_item(pytester: pytest.Pytester) -> None:
+    """pytest follows links to folders: `conf/self -> .` reaches the same config again and
+    again, until the path is too long."""
+    pin(pytester)
+    (pytester.path / "conf").mkdir()
+    (pytester.path / "conf" / "app.ini").write_text(BAD)
+    (pytester.path / "conf" / "self").symlink_to(".")
+    result = run(pytester, "--uwsgi-lint", "conf")
+    result.assert_outcomes(failed=1)
