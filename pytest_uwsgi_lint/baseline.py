@@ -19,7 +19,7 @@ from typing import BinaryIO
 from pytest_uwsgi_lint import sources
 from pytest_uwsgi_lint.findings import Finding
 from pytest_uwsgi_lint.fingerprint import fingerprints
-from pytest_uwsgi_lint.fixes import UnwritableFile, write_atomically
+from pytest_uwsgi_lint.fixes import UnwritableFile, reason, write_atomically
 from pytest_uwsgi_lint.report import relative
 
 FORMAT = 1
@@ -104,7 +104,7 @@ def read_baseline(path: Path) -> frozenset[str]:
 def _reason(error: OSError) -> str:
     if error.errno == errno.ENXIO:
         return "not a regular file (a FIFO or socket nobody reads)"
-    return (error.strerror or str(error)).lower()
+    return reason(error)
 
 
 def new_findings(findings: Sequence[Finding], known: frozenset[str]) -> list[Finding]:

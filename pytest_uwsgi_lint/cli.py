@@ -50,7 +50,7 @@ from pytest_uwsgi_lint.settings_file import (
     find_settings,
     to_settings,
 )
-from pytest_uwsgi_lint.sources import UnreadableSource, forget_directories
+from pytest_uwsgi_lint.sources import UnreadableSource, forget_directories, real_path
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -212,7 +212,7 @@ def _targets(paths: Sequence[str], settings: Settings) -> Iterator[tuple[str, bo
         specs = iter((arg,)) if named_dir else expand_paths([arg], settings.excluded)
         for spec in specs:
             path, section = split_spec(spec)
-            identity = (path if path == "-" else os.path.realpath(path), section)
+            identity = (path if path == "-" else real_path(path), section)
             if identity not in seen:  # `a.ini`, `./a.ini` and a walk reaching it: one file
                 seen.add(identity)
                 yield spec, spec == arg

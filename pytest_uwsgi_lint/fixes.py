@@ -160,10 +160,10 @@ class _Fixing:
 
     def give_up(self, left: list[Finding]) -> None:
         """Report the fixes the lint budget left unchecked."""
-        reason = (f"not checked: checking fixes may take at most {self.allowed} lints of this "
-                  f"file ({MAX_LINTS} at most, and {MAX_LINTED_LINES:,} lines in all) and they "
-                  f"are used up ({_count(len(left))} left unapplied)")
-        self.outcome.refused.extend((finding, reason) for finding in left)
+        why = (f"not checked: checking fixes may take at most {self.allowed} lints of this "
+               f"file ({MAX_LINTS} at most, and {MAX_LINTED_LINES:,} lines in all) and they "
+               f"are used up ({_count(len(left))} left unapplied)")
+        self.outcome.refused.extend((finding, why) for finding in left)
 
 
 def fix_file(path: str, data: bytes, lint: Lint) -> FixOutcome:
@@ -274,7 +274,7 @@ def write_atomically(path: str, data: bytes) -> None:
         _replace(real, data, info)
     except OSError as error:
         raise UnwritableFile(
-            f"cannot put a new copy in {os.path.dirname(real)}: {_reason(error)}"
+            f"cannot put a new copy in {os.path.dirname(real)}: {reason(error)}"
         ) from None
 
 
@@ -306,7 +306,7 @@ def _replaceable(path: str, real: str) -> os.stat_result:
             raise UnwritableFile("it is a broken symbolic link") from None
         if error.errno == errno.ELOOP:
             raise UnwritableFile("it is a symbolic link that loops") from None
-        raise UnwritableFile(_reason(error)) from None
+        raise UnwritableFile(reason(error)) from None
     if not stat.S_ISREG(info.st_mode):
         raise UnwritableFile("it is not a regular file")
     if info.st_nlink > 1:
@@ -331,7 +331,8 @@ def _keep_owner(descriptor: int, info: os.stat_result) -> None:
         ) from None
 
 
-def _reason(error: OSError) -> str:
+def reason(error: OSError) -> str:
+    """An OS error in the user's words: ``permission denied``."""
     return (error.strerror or str(error)).lower()
 
 
@@ -361,6 +362,7 @@ __all__ = [
     "apply_edits",
     "fix_file",
     "line_end",
+    "reason",
     "unified_diff",
     "write_atomically",
 ]

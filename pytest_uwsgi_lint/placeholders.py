@@ -142,11 +142,6 @@ def apply_pass(
     return value, unresolved
 
 
-def _strtoll(text: str) -> int:
-    """``strtoll`` as uWSGI's placeholder arithmetic calls it: 64-bit, saturating."""
-    return strtol(text)
-
-
 def _wrap64(number: int) -> int:
     number &= 2**64 - 1
     return number - 2**64 if number >= 2**63 else number
@@ -165,7 +160,7 @@ def manage_placeholder(key: str, lookup: Lookup) -> str | None:
             continue
         if token in ("++", "--"):
             if current is not None:
-                current = str(_wrap64(_strtoll(current) + (1 if token == "++" else -1)))
+                current = str(_wrap64(strtol(current) + (1 if token == "++" else -1)))
             state = ""
             continue
         value = token if token.isdigit() and token.isascii() else (lookup(token) or "")
@@ -174,8 +169,8 @@ def manage_placeholder(key: str, lookup: Lookup) -> str | None:
             if len(current) > MAX_VALUE_BYTES:  # `%(a a a ...)` repeats a value at will
                 raise ExpansionLoop(key, too_large=True)
         else:
-            left = _strtoll(current) if current is not None else 0
-            right = _strtoll(value)
+            left = strtol(current) if current is not None else 0
+            right = strtol(value)
             if state == "+":
                 result = left + right
             elif state == "-":

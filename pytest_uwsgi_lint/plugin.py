@@ -367,7 +367,9 @@ class LintSession:
     def _first_sight(self, file_path: Path) -> bool:
         """Whether a walk meets this config for the first time: pytest follows links to
         folders, so `conf/self -> .` would make one config dozens of items."""
-        real = os.path.realpath(file_path)
+        from pytest_uwsgi_lint.sources import real_path
+
+        real = real_path(str(file_path))
         if real in self.walked:
             return False
         self.walked.add(real)
