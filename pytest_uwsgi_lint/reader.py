@@ -26,6 +26,10 @@ DEFAULT_SECTION = "uwsgi"
 MAX_LINES = 100_000
 MAX_MAGIC_PAIRS = 100_000
 MAX_SIZE = MAX_BYTES
+# How messages name each bound.
+_LINES_BOUND = f"{MAX_LINES:,} lines"
+_PAIRS_BOUND = f"{MAX_MAGIC_PAIRS:,} `%` pairs"
+_SIZE_BOUND = f"{MAX_SIZE:,} bytes"
 _BLANKS = b" \t\r"
 BOM = b"\xef\xbb\xbf"
 # The config-source schemes uWSGI 2.0.30 registers (``uwsgi_setup_schemes``, core/io.c).
@@ -102,10 +106,10 @@ class Budget(NamedTuple):
     def exhausted(self) -> str:
         """The bound nothing is left of, as messages name it; empty while all have room."""
         if self.lines <= 0:
-            return f"{MAX_LINES:,} lines"
+            return _LINES_BOUND
         if self.pairs <= 0:
-            return f"{MAX_MAGIC_PAIRS:,} `%` pairs"
-        return f"{MAX_SIZE:,} bytes" if self.size <= 0 else ""
+            return _PAIRS_BOUND
+        return _SIZE_BOUND if self.size <= 0 else ""
 
 
 #: A config's bounds before anything is read, and what reading nothing uses of them.
@@ -198,16 +202,16 @@ def _readable_end(data: bytes, budget: Budget) -> tuple[int, str]:
     bound that stopped it, if one did."""
     end, because = len(data), ""
     if end > budget.size:
-        end, because = data.rfind(b"\n", 0, budget.size) + 1, f"{MAX_SIZE:,} bytes"
+        end, because = data.rfind(b"\n", 0, budget.size) + 1, _SIZE_BOUND
     if data.count(b"\n", 0, end) + (not data.endswith(b"\n", 0, end)) > budget.lines:
-        end, because = 0, f"{MAX_LINES:,} lines"
+        end, because = 0, _LINES_BOUND
         for _ in range(budget.lines):
             end = data.index(b"\n", end) + 1
     if b"%" in data:
         pair = nth_pair(data, budget.pairs + 1, end)
         if pair is not None:
             end = data.rfind(b"\n", 0, pair) + 1
-            because = f"{MAX_MAGIC_PAIRS:,} `%` pairs"
+            because = _PAIRS_BOUND
     return end, because
 
 
