@@ -152,6 +152,7 @@ class Loader:
     contents: dict[str, bytes] = field(default_factory=dict)
     first_round: dict[bytes, bytes] = field(default_factory=dict)
     top: tuple[str, str] = ("", DEFAULT_SECTION)  # the first file loaded, and its section
+    started: float | None = None  # what `%t` stands for, worked out for the first `%` met
 
     # -- reading files -------------------------------------------------------------------
 
@@ -180,7 +181,9 @@ class Loader:
     def _table(self, path: str, section: str) -> dict[bytes, bytes]:
         """The ``%`` table for a file; ``%O %D ...`` hold the values of the first file."""
         top, top_section = self.top
-        started = start_time(top)  # one start time for every file of the instance
+        if self.started is None:  # one start time for every file of the instance
+            self.started = start_time(top)
+        started = self.started
         if (path, section) == self.top:
             return table_for(path, _shown(section), self.uwsgi_version, started=started)
         if not self.first_round:
