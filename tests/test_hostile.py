@@ -210,3 +210,15 @@ def test_messages_quote_huge_text_clipped() -> None:
     unknown = [f for f in findings if f.name == "unknown-option"]
     assert unknown and len(unknown[0].message) < MAX_MESSAGE + 100
     assert "characters left out" in unknown[0].message
+
+
+def test_the_file_too_large_docs_examples(tmp_path: Path) -> None:
+    """The rule's documented example (`yes 'processes = 4' | head -n 200000`) is flagged; the
+    same lines at a sensible size are not."""
+    from pytest_uwsgi_lint.engine import lint_source
+
+    for lines, flagged in ((200_000, True), (1_000, False)):
+        path = tmp_path / f"app{lines}.ini"
+        path.write_text("processes = 4\n" * lines)
+        names = {f.name for f in lint_source(str(path)).findings}
+        assert ("file-too-large" in names) is flagged, lines
