@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-import pytest_uwsgi_lint
 from pytest_uwsgi_lint import Settings, lint_text, load_text
 
 uwsgiconf = pytest.importorskip("uwsgiconf.config", reason="uwsgiconf is in the test extra")
@@ -16,10 +15,6 @@ def _rendered(build: object) -> str:
     build(section)  # type: ignore[operator]
     text: str = section.as_configuration().format()
     return text
-
-
-def test_public_api_is_importable_lazily() -> None:
-    assert {"lint_paths", "lint_text", "load_text", "Settings"} <= set(pytest_uwsgi_lint.__all__)
 
 
 def test_legion_attach_daemon2_does_not_exist() -> None:
