@@ -468,7 +468,7 @@ class Loader:
             self._event("include-not-found", via, f"{path} ({error})")
 
     def _placeholder_hook(self, key: str) -> str | None:
-        return manage_placeholder(key, self._first_value)
+        return manage_placeholder(key, self._first_value, self.work)
 
     def _first_value(self, key: str) -> str | None:
         item = self.first_exported.get(key)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import grp
-import itertools
 import os
 import pwd
 import re
@@ -163,11 +162,34 @@ _FIRST_ROUND = {b"o": b"O", b"d": b"D", b"s": b"S", b"p": b"P", b"c": b"C", b"e"
                 b"n": b"N", b"x": b"X", b"i": b"I", b"j": b"J"}
 
 
-def nth_pair(data: bytes, n: int, end: int) -> int | None:
-    """Where the ``n``-th ``%`` pair of ``data[:end]`` starts (1-based), if there are that
-    many."""
-    found = next(itertools.islice(_PERCENT_PAIR.finditer(data, 0, end), n - 1, None), None)
-    return None if found is None else found.start()
+def _replacement(char: bytes, table: Mapping[bytes, bytes]) -> bytes:
+    """What ``%`` followed by ``char`` becomes: ``%%`` a ``%``, ``%(`` stays (a placeholder
+    for a later pass), anything else the table's value or nothing."""
+    if char == b"%":
+        return b"%"
+    return b"%(" if char == b"(" else table.get(char, b"")
+
+
+def first_pair_past(
+    data: bytes, end: int, pairs: int, size: int, table: Mapping[bytes, bytes]
+) -> tuple[int, bool] | None:
+    """Where the first ``%`` pair of ``data[:end]`` starts that is past the ``pairs``-th, or
+    that makes the substituted text longer than ``size`` bytes (``%x`` of a huge section
+    name, repeated, would take gigabytes), and whether the count was passed; None when
+    neither happens."""
+    count = data.count(b"%", 0, end)
+    longest = max(map(len, table.values()), default=0)
+    if count <= pairs and end + count * longest <= size:
+        return None  # the usual case, known without walking the pairs
+    grown = 0
+    for index, match in enumerate(_PERCENT_PAIR.finditer(data, 0, end)):
+        if index == pairs:
+            return match.start(), True
+        pair_end = match.end()
+        grown += len(_replacement(match.group(1), table)) - (pair_end - match.start())
+        if pair_end + grown > size:
+            return match.start(), False
+    return None
 
 
 def substitute(
@@ -194,12 +216,7 @@ def substitute(
             line += newlines
             line_start = data.rfind(b"\n", scanned, start) + 1
         char = match.group(1)
-        if char == b"%":
-            replacement = b"%"
-        elif char == b"(":
-            replacement = b"%("
-        else:
-            replacement = table.get(char, b"")
+        replacement = _replacement(char, table)
         out.append(data[last:start])
         out.append(replacement)
         events.append(MagicEvent(line, start - line_start + 1, char, replacement))
@@ -217,8 +234,8 @@ __all__ = [
     "MagicEvent",
     "file_table",
     "first_file_aliases",
+    "first_pair_past",
     "global_table",
-    "nth_pair",
     "start_time",
     "substitute",
     "table_for",

@@ -20,11 +20,17 @@ from pytest_uwsgi_lint.values import strtol
 
 MAX_SUBSTITUTIONS = 1000
 MAX_VALUE_BYTES = 1 << 20
-#: What the expansions of one config may cost in all: characters examined (a value is
-#: scanned again from its start after each substitution, as uWSGI does), and bytes of
-#: expanded values and of files read by ``@()``. A thousand references to a 1 MB value, or
-#: reads of a 1 MB file, took minutes and gigabytes without them.
+#: What the expansions of one config may cost in all: steps (a character examined, or a
+#: value built: a value is scanned again from its start after each substitution, as uWSGI
+#: does, and each substitution builds the whole value anew), and bytes of expanded values
+#: and of files read by ``@()``. A thousand references to a 1 MB value, reads of a 1 MB
+#: file, or a value that refers to itself after a 1 MB prefix, took minutes and gigabytes
+#: without them.
 MAX_EXPANSION_STEPS = 5_000_000
+#: Copying a value costs one step per this many bytes: a step of the scan takes about a
+#: thousand times as long as copying one byte (measured on CPython 3.11), so the bound on
+#: steps also bounds the time spent building values, within the same order of magnitude.
+COPIED_BYTES_PER_STEP = 256
 MAX_EXPANDED_SIZE = MAX_BYTES
 
 Lookup = Callable[[str], "str | None"]
@@ -51,10 +57,20 @@ class Work:
     steps: int = MAX_EXPANSION_STEPS
     size: int = MAX_EXPANDED_SIZE
 
+    def spend(self, steps: int) -> None:
+        """Take ``steps``; raise :class:`WorkExhausted` when fewer than none are left."""
+        self.steps -= steps
+        if self.steps < 0:
+            raise WorkExhausted
+
+    def copied(self, text: str) -> None:
+        """Take what building ``text`` cost."""
+        self.spend(1 + len(text) // COPIED_BYTES_PER_STEP)
+
     def exhausted(self) -> str:
         """The bound used up, as messages name it; empty while both have room."""
         if self.steps <= 0:
-            return f"{MAX_EXPANSION_STEPS:,} characters examined"
+            return f"{MAX_EXPANSION_STEPS:,} steps of expansion"
         if self.size <= 0:
             return f"{MAX_EXPANDED_SIZE // 1024**2} MiB of values and `@()` reads"
         return ""
@@ -72,7 +88,8 @@ def apply_pass(
     """Expand every ``<symbol>(key)`` in ``value`` through ``hook``; also return the keys
     ``hook`` could not resolve (``None``), which uWSGI leaves as written. The scan jumps over
     text that cannot change its state; each character it stops at costs one of ``work``'s
-    steps (raises :class:`WorkExhausted` when none are left)."""
+    steps, and each substitution what building the new value costs (raises
+    :class:`WorkExhausted` when none are left)."""
     unresolved: list[str] = []
     special = _special(symbol)
     has_symbol = 0
@@ -94,9 +111,7 @@ def apply_pass(
         elif j >= len(value):
             break
         if work is not None:
-            work.steps -= 1
-            if work.steps < 0:
-                raise WorkExhausted
+            work.spend(1)
         char = value[j]
         if char == symbol:
             has_symbol = 1
@@ -126,6 +141,8 @@ def apply_pass(
                     j += 1
                     continue
                 value = value[: key_start - 2] + replacement + value[key_start + has_symbol - 1 :]
+                if work is not None:
+                    work.copied(value)
                 substitutions += 1
                 if len(value) > MAX_VALUE_BYTES:
                     raise ExpansionLoop(key, too_large=True)
@@ -147,9 +164,9 @@ def _wrap64(number: int) -> int:
     return number - 2**64 if number >= 2**63 else number
 
 
-def manage_placeholder(key: str, lookup: Lookup) -> str | None:
+def manage_placeholder(key: str, lookup: Lookup, work: Work | None = None) -> str | None:
     """``uwsgi_manage_placeholder``: a plain name, or a space-separated pipeline of names,
-    numbers and ``+ - * / ++ --``."""
+    numbers and ``+ - * / ++ --``; each concatenation costs ``work`` what it builds."""
     if " " not in key:
         return lookup(key)
     current: str | None = None
@@ -166,6 +183,8 @@ def manage_placeholder(key: str, lookup: Lookup) -> str | None:
         value = token if token.isdigit() and token.isascii() else (lookup(token) or "")
         if not state:
             current = (current or "") + value
+            if work is not None:
+                work.copied(current)
             if len(current) > MAX_VALUE_BYTES:  # `%(a a a ...)` repeats a value at will
                 raise ExpansionLoop(key, too_large=True)
         else:
@@ -188,6 +207,7 @@ def manage_placeholder(key: str, lookup: Lookup) -> str | None:
 
 
 __all__ = [
+    "COPIED_BYTES_PER_STEP",
     "MAX_EXPANDED_SIZE",
     "MAX_EXPANSION_STEPS",
     "MAX_SUBSTITUTIONS",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from pytest_uwsgi_lint.magic import MagicEvent, nth_pair, substitute
+from pytest_uwsgi_lint.magic import MagicEvent, first_pair_past, substitute
 from pytest_uwsgi_lint.sources import MAX_BYTES
 
 DEFAULT_SECTION = "uwsgi"
@@ -30,6 +30,7 @@ MAX_SIZE = MAX_BYTES
 _LINES_BOUND = f"{MAX_LINES:,} lines"
 _PAIRS_BOUND = f"{MAX_MAGIC_PAIRS:,} `%` pairs"
 _SIZE_BOUND = f"{MAX_SIZE:,} bytes"
+_EXPANDED_BOUND = f"{_SIZE_BOUND} once its `%` pairs are replaced"
 _BLANKS = b" \t\r"
 BOM = b"\xef\xbb\xbf"
 # The config-source schemes uWSGI 2.0.30 registers (``uwsgi_setup_schemes``, core/io.c).
@@ -197,9 +198,11 @@ def _line_spans(count: int, joined: list[int], total: int) -> list[tuple[int, in
     return spans
 
 
-def _readable_end(data: bytes, budget: Budget) -> tuple[int, str]:
-    """How many bytes of ``data`` the linter reads (whole lines) within ``budget``, and the
-    bound that stopped it, if one did."""
+def _readable_end(
+    data: bytes, budget: Budget, magic_table: Mapping[bytes, bytes]
+) -> tuple[int, str]:
+    """How many bytes of ``data`` the linter reads (whole lines) within ``budget``, before
+    and after the ``%`` pass, and the bound that stopped it, if one did."""
     end, because = len(data), ""
     if end > budget.size:
         end, because = data.rfind(b"\n", 0, budget.size) + 1, _SIZE_BOUND
@@ -208,10 +211,11 @@ def _readable_end(data: bytes, budget: Budget) -> tuple[int, str]:
         for _ in range(budget.lines):
             end = data.index(b"\n", end) + 1
     if b"%" in data:
-        pair = nth_pair(data, budget.pairs + 1, end)
-        if pair is not None:
+        past = first_pair_past(data, end, budget.pairs, budget.size, magic_table)
+        if past is not None:
+            pair, by_count = past
             end = data.rfind(b"\n", 0, pair) + 1
-            because = _PAIRS_BOUND
+            because = _PAIRS_BOUND if by_count else _EXPANDED_BOUND
     return end, because
 
 
@@ -225,16 +229,17 @@ def read_ini(
     """Read ``data`` as uWSGI reads an ini file and select ``section``, as far as ``budget``
     (what is left of the config's bounds) goes. Never raises."""
     result = IniFile(path=path, section=section, data=data)
-    end, result.unread_because = _readable_end(data, budget)
+    table = magic_table or {}
+    end, result.unread_because = _readable_end(data, budget, table)
     readable = data if end == len(data) else data[:end]
     if readable is not data:
         result.unread_from = readable.count(b"\n") + 1
-    text, result.magic, result.joined_lines = substitute(readable, magic_table or {})
+    text, result.magic, result.joined_lines = substitute(readable, table)
     raw_lines = text.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
     total = readable.count(b"\n") + (0 if readable.endswith(b"\n") or not readable else 1)
-    result.spent = Budget(total, len(result.magic), len(readable))
+    result.spent = Budget(total, len(result.magic), max(len(readable), len(text)))
     spans = _line_spans(len(raw_lines), result.joined_lines, max(total, 1))
     asked = section
     current = ""

@@ -30,11 +30,12 @@ def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does
     Reports a config whose files, counted each time they are loaded, add up to more than
-    100,000 lines, 100,000 `%` pairs, 10 MiB or 200,000 options: the linter reads up to that
-    point and checks nothing after it. The finding names the file where reading stopped, or
-    the include line from which nothing more was loaded. Also reports a config whose
-    `$()`, `@()` and `%()` expansions would examine more than 5,000,000 characters or produce
-    more than 10 MiB: the values from there on are checked as written.
+    100,000 lines, 100,000 `%` pairs, 10 MiB (before or after the `%` pairs are replaced) or
+    200,000 options: the linter reads up to that point and checks nothing after it. The
+    finding names the file where reading stopped, or the include line from which nothing
+    more was loaded. Also reports a config whose `$()`, `@()` and `%()` expansions would take
+    more than 5,000,000 steps (a character examined, or 256 bytes of a value built) or
+    produce more than 10 MiB: the values from there on are checked as written.
 
     ## Why is this bad?
     No hand-written uWSGI config comes near these sizes (the largest real ones have a few

@@ -408,7 +408,36 @@ def test_a_long_rescan_stops_expanding() -> None:
     loaded = load(f"[uwsgi]\nx = {value}\n".encode(), "/nonexistent/app.ini", env={"EMPTY": ""})
     assert [e.value for e in loaded.entries] == [value]
     assert [(e.kind, e.detail) for e in loaded.events] == [
-        ("expansion-stopped", "5,000,000 characters examined")]
+        ("expansion-stopped", "5,000,000 steps of expansion")]
+
+
+def test_a_self_reference_after_a_big_value_stops_expanding_soon() -> None:
+    """Each substitution builds the whole value again: a self-reference behind a 1 MB
+    placeholder copied a gigabyte per line, minutes for a 1 MB config. The loop is still
+    named; the lines after it stay as written."""
+    data = "[uwsgi]\ny = B%(y)\npad = " + "P" * 1_000_000 + "\n" + "x = %(pad)%(y)\n" * 20
+    loaded = load(data.encode(), "/nonexistent/app.ini")
+    events = [(e.kind, e.entry.line) for e in loaded.events]
+    assert events[0] == ("placeholder-loop", 2)
+    assert events[-1][0] == "expansion-stopped" and events[-1][1] <= 8
+    assert [kind for kind, _ in events[1:-1]] == ["placeholder-loop"] * (len(events) - 2)
+    assert [e.value for e in loaded.entries[events[-1][1] - 2 :]] == ["%(pad)%(y)"] * (
+        24 - events[-1][1])
+
+
+def test_percent_pairs_that_grow_past_the_size_bound_are_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``%x`` is the section name, as long as the include line makes it: 20,000 of them with a
+    1 KB name would be 20 MB after the ``%`` pass (99,000 with a 1 MB name, 99 GB)."""
+    (tmp_path / "b.ini").write_bytes(b"[uwsgi]\nmaster = true\nx = " + b"%x" * 20_000 + b"\n")
+    monkeypatch.chdir(tmp_path)
+    loaded = load(b"[uwsgi]\nini = b.ini:" + b"S" * 1_000 + b"\n", "app.ini")
+    included = loaded.files[1]
+    assert (included.unread_from, included.unread_because) == (
+        3, f"{MAX_SIZE:,} bytes once its `%` pairs are replaced")
+    assert [e.key for e in loaded.entries] == ["ini"]  # the section is not [uwsgi]
+    assert sum(ini.spent.size for ini in loaded.files) <= MAX_SIZE
 
 
 def test_options_past_the_option_bound_are_not_kept() -> None:

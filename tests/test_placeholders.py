@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_uwsgi_lint.placeholders import (
+    COPIED_BYTES_PER_STEP,
     MAX_EXPANSION_STEPS,
     ExpansionLoop,
     Lookup,
@@ -99,8 +100,9 @@ def test_quirks(value: str, expected: str) -> None:
 def test_each_character_the_scan_stops_at_costs_a_step() -> None:
     work = Work()
     assert apply_pass("x" * 10_000 + "%(a)" + "y" * 10_000, "%", lookup, work)[0].count("A") == 1
-    # the symbol, `(` and `)`, then the rescan from the second byte finds nothing
-    assert MAX_EXPANSION_STEPS - work.steps == 3
+    # the symbol, `(` and `)`, building the 20,001 characters of the new value (one step,
+    # and one per 256 bytes), then the rescan from the second byte finds nothing
+    assert MAX_EXPANSION_STEPS - work.steps == 3 + 1 + 20_001 // COPIED_BYTES_PER_STEP
     assert work.exhausted() == ""
 
 
@@ -110,8 +112,22 @@ def test_a_long_rescan_runs_out_of_work() -> None:
     work = Work(steps=100_000)
     with pytest.raises(WorkExhausted):
         apply_pass("%" * 10_000 + "%(ab)" * 1_000, "%", lookup, work)
-    assert work.exhausted() == "5,000,000 characters examined"
+    assert work.exhausted() == "5,000,000 steps of expansion"
     assert Work(size=0).exhausted() == "10 MiB of values and `@()` reads"
+
+
+def test_building_values_costs_work() -> None:
+    """A self-reference behind a 1 MB value builds a megabyte a thousand times over."""
+    work = Work()
+    values = {"pad": "P" * 1_000_000, "y": "B%(y)"}
+    with pytest.raises(ExpansionLoop):
+        apply_pass("%(pad)%(y)", "%", values.get, work)
+    assert MAX_EXPANSION_STEPS - work.steps > 1_000 * 1_000_000 // COPIED_BYTES_PER_STEP
+    with pytest.raises(WorkExhausted):
+        apply_pass("%(pad)%(y)", "%", values.get, work)
+    pipeline = Work()
+    assert manage_placeholder("a a", {"a": "x" * 2_560}.get, pipeline) == "x" * 5_120
+    assert MAX_EXPANSION_STEPS - pipeline.steps == (1 + 10) + (1 + 20)
 
 
 def test_a_pipeline_that_repeats_a_value_stops_at_the_size_bound() -> None:

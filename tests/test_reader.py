@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_uwsgi_lint.magic import MagicEvent, table_for
+from pytest_uwsgi_lint.magic import MagicEvent, first_pair_past, table_for
 from pytest_uwsgi_lint.reader import (
     MAX_LINES,
     MAX_MAGIC_PAIRS,
@@ -419,19 +419,34 @@ def test_the_reader_stops_at_the_line_bound() -> None:
     assert ini.spent == Budget(MAX_LINES, 0, len(b"[uwsgi]\n" + b"x = 1\n" * (MAX_LINES - 1)))
 
 
+@pytest.mark.parametrize(
+    ("data", "pairs", "size", "past"),
+    [
+        (b"a%x\nb%x\n", 5, 100, None),
+        (b"a%x\nb%x\n", 1, 100, (5, True)),
+        (b"a%x\nb%x\n", 5, 12, (5, False)),  # 1 + 10 + 1, then the second one passes 12
+        (b"a%%\nb%(\n", 5, 8, None),  # `%%` and `%(` keep their length, at most
+    ],
+)
+def test_the_first_percent_pair_past_a_bound(
+    data: bytes, pairs: int, size: int, past: tuple[int, bool] | None
+) -> None:
+    assert first_pair_past(data, len(data), pairs, size, {b"x": b"S" * 10}) == past
+
+
 def test_the_reader_stops_before_the_line_with_too_many_percent_pairs() -> None:
     data = b"[uwsgi]\na = %d\nb = " + b"%n" * MAX_MAGIC_PAIRS + b"\nc = 1\n"
     ini = read_ini(data, "/srv/app.ini", magic_table={b"d": b"/srv/"})
     assert [(e.key, e.value) for e in ini.entries] == [("a", "/srv/")]
     assert (ini.unread_from, ini.unread_because) == (3, "100,000 `%` pairs")
-    assert ini.spent == Budget(2, 1, len(b"[uwsgi]\na = %d\n"))
+    assert ini.spent == Budget(2, 1, len(b"[uwsgi]\na = /srv/\n"))  # the size after `%`
 
 
 def test_a_file_within_the_bounds_is_read_whole() -> None:
     data = b"[uwsgi]\n" + b"x = %d\n" * (MAX_LINES - 1)
     ini = read_ini(data, "/srv/app.ini", magic_table={b"d": b"/srv/"})
     assert ini.unread_from == 0 and len(ini.entries) == MAX_LINES - 1
-    assert ini.spent == Budget(MAX_LINES, MAX_LINES - 1, len(data))
+    assert ini.spent == Budget(MAX_LINES, MAX_LINES - 1, len(data.replace(b"%d", b"/srv/")))
 
 
 @pytest.mark.parametrize(
