@@ -42,8 +42,11 @@ from pytest_uwsgi_lint.values import atoi
 
 #: Files that describe the process reading them: what uWSGI would read there is not what the
 #: linter's own process would (``/proc/sys/...`` describes the host, and is read like ``%k``).
+#: Matched on the path as written and on the path it resolves to, which ``//proc/self``,
+#: ``/./proc/self`` or a link to ``/proc/self/environ`` would otherwise get past.
 _PROCESS_FILES = re.compile(r"/proc/(?:self|thread-self|[0-9]+)/")
 MAX_DEPTH = 32
+
 MAX_FOR_ITEMS = 10_000
 #: Files one config may read in all: an include tree that fans out (each file including the
 #: next one twice) reaches millions of loads within the depth bound.
@@ -61,6 +64,10 @@ EXECUTING_SCHEMES = ("exec", "call", "callint")
 TERMINATORS = frozenset({"end", "endfor", "endif", "end-if", "end-for"})
 _SETTERS = frozenset({"set", "set-placeholder", "set-ph"})
 _OTHER_FORMATS = (".xml", ".yaml", ".yml", ".json", ".js")
+
+
+def _of_this_process(path: str) -> bool:
+    return bool(_PROCESS_FILES.match(path) or _PROCESS_FILES.match(real_path(path)))
 
 
 def scheme_of(source: str) -> str:
@@ -224,7 +231,7 @@ class Loader:
         """Scheme sources, stdin and files of the reading process are reported, never read
         (``exec://`` runs a shell; ``/proc/self/...`` would describe the linter's process)."""
         scheme = scheme_of(source)
-        if not scheme and source != "-" and not _PROCESS_FILES.match(source):
+        if not scheme and source != "-" and not _of_this_process(source):
             return False
         self._event("config-source-not-read", via, source)
         if scheme in EXECUTING_SCHEMES:
@@ -270,6 +277,9 @@ class Loader:
 
     def _load_file(self, path: str, section: str, via: Entry) -> None:
         key = (real_path(path), section)
+        if _PROCESS_FILES.match(key[0]):  # reached through the config's folder
+            self._event("config-source-not-read", via, path)
+            return
         chain = (*via.chain, f"{via.path}:{via.line}")
         if any(frame.key == key for frame in self.stack):
             self._event("include-cycle", via, path)

@@ -353,6 +353,32 @@ def test_sources_uwsgi_could_read_but_the_linter_does_not_are_not_called_missing
         assert [(e.kind, e.detail) for e in loaded.events] == [("config-source-not-read", path)]
 
 
+@pytest.mark.parametrize("source", ["//proc/self/environ", "/./proc/self/environ",
+                                    "/proc/1/../self/environ", "leak.txt", "linked/environ"])
+def test_files_of_the_linters_own_process_are_not_read_however_they_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    """A config committed with a link to ``/proc/self/environ`` would put the linter's own
+    environment (CI secrets) in its findings."""
+    (tmp_path / "leak.txt").symlink_to("/proc/self/environ")
+    (tmp_path / "linked").symlink_to("/proc/self")
+    monkeypatch.chdir(tmp_path)
+    for line in (f"procname = @({source})", f"ini = {source}"):
+        loaded = load(f"[uwsgi]\n{line}\n".encode(), "x.ini")
+        assert [(e.kind, e.detail) for e in loaded.events] == [("config-source-not-read", source)]
+        assert [e.value for e in loaded.entries] == [line.partition(" = ")[2]]
+
+
+def test_a_link_to_a_process_file_beside_the_config_is_not_read(tmp_path: Path) -> None:
+    """Not found from the working directory, the include is taken from the config's folder;
+    the link there is refused all the same."""
+    (tmp_path / "leak.ini").symlink_to("/proc/self/environ")
+    loaded = load(b"[uwsgi]\ninclude = leak.ini\n", str(tmp_path / "x.ini"))
+    assert [(e.kind, e.detail) for e in loaded.events] == [
+        ("include-relative-path", "leak.ini"),
+        ("config-source-not-read", str(tmp_path / "leak.ini"))]
+
+
 def test_a_file_included_again_and_again_stops_at_the_line_bound() -> None:
     """Each load of the file counts, whole (10,203 lines): the 10th reading is cut, the next
     never starts, and the event names the include line it would have come from."""
