@@ -35,6 +35,7 @@ from pytest_uwsgi_lint.fixes import (
     unified_diff,
     write_atomically,
 )
+from pytest_uwsgi_lint.reader import decode
 from pytest_uwsgi_lint.registry import Rule, all_rules, find_rule
 from pytest_uwsgi_lint.report import (
     format_finding,
@@ -42,7 +43,9 @@ from pytest_uwsgi_lint.report import (
     format_json,
     format_sarif,
     format_text,
+    one_line,
     relative,
+    shown_path,
 )
 from pytest_uwsgi_lint.settings_file import (
     DEPLOYMENTS,
@@ -200,6 +203,20 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
     return settings
 
 
+def _check_paths(parser: argparse.ArgumentParser, specs: Sequence[str | None]) -> None:
+    """A path with no file in it (``""``, ``:prod``) is a usage error: it names nothing that
+    could be read, and a finding about it would have no file to point at."""
+    for spec in specs:
+        if spec is None:
+            continue
+        path, section = split_spec(spec)
+        if not spec:
+            parser.error("an empty path names no file: give a config file, a directory, or - "
+                         "for standard input")
+        if not path:
+            parser.error(f"{spec!r} names the section [{section}] but no file: write FILE{spec}")
+
+
 def _targets(paths: Sequence[str], settings: Settings) -> Iterator[tuple[str, bool]]:
     """Each spec to lint, once, and whether the user named it (rather than a directory walk).
 
@@ -273,8 +290,8 @@ def _fixed(spec: str, report: FileReport, settings: Settings) -> FixOutcome | No
 def _report_fixes(outcomes: Sequence[FixOutcome], verb: str, err: TextIO) -> None:
     for outcome in outcomes:
         for finding, reason in outcome.refused:
-            err.write(f"{relative(outcome.path)}:{finding.line}: {finding.name} not fixed: "
-                      f"{reason}\n")
+            err.write(f"{shown_path(outcome.path)}:{finding.line}: {finding.name} not fixed: "
+                      f"{one_line(reason)}\n")
     changed = [o for o in outcomes if o.changed]
     count = sum(len(o.applied) for o in changed)
     if changed:
@@ -306,7 +323,7 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
                 try:
                     write_atomically(outcome.path, outcome.fixed)
                 except UnwritableFile as error:
-                    err.write(f"uwsgi-lint: cannot write {outcome.path}: {error}\n")
+                    err.write(f"uwsgi-lint: cannot write {shown_path(outcome.path)}: {error}\n")
                     unwritable = True
                     outcome.fixed = outcome.original  # not written, so not counted as fixed
                 report = lint_source(spec, settings)
@@ -364,6 +381,9 @@ def _show_config(spec: str, settings: Settings, err: TextIO) -> int:
     except UnreadableSource as error:
         err.write(f"uwsgi-lint: {split_spec(spec)[0]} {error}\n")
         return EXIT_USAGE
+    if sys.stdout.isatty():  # like `ls`: escaped for a terminal, uWSGI's exact bytes elsewhere
+        sys.stdout.write("\n".join(one_line(line) for line in decode(shown).split("\n")))
+        return EXIT_CLEAN
     sys.stdout.flush()
     sys.stdout.buffer.write(shown)
     sys.stdout.buffer.flush()
@@ -390,6 +410,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--explain: no rule is called {args.explain} (see --list-rules)")
         out.write(explain(found) + "\n")
         return EXIT_CLEAN
+    _check_paths(parser, [*args.paths, args.show_config])
     settings = _settings(parser, args)
     forget_directories()  # a run called again in one process resolves links afresh
     if args.show_config is not None:

@@ -27,13 +27,21 @@ def relative(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 controls, DEL and C1 controls: a newline, a carriage return, the ESC (and the one-character
+# CSI) that start colours, hyperlinks, cursor moves and line erasures on a terminal or CI log.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """``text`` safe to show on a terminal: undecodable bytes as ``\\xNN`` and control
+    characters escaped (``\\n``, ``\\r``, ``\\x1b``), so that what a config holds (a key, a
+    value, a file name) can neither break a finding's line nor erase or fake another one."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], printable(text))
 
 
 def shown_path(path: str) -> str:
-    """``path`` as one line of text: undecodable bytes as ``\\xNN``, and control characters
-    (a newline in a file name) escaped, so that each finding stays on its own line."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], printable(relative(path)))
+    """``path`` as :func:`one_line` shows it, relative to the current directory."""
+    return one_line(relative(path))
 
 
 def sarif_uri(path: str) -> str:
@@ -46,10 +54,10 @@ def format_finding(finding: Finding) -> str:
     """``path:line:col: CODE [severity] message (name)``, then the fix on its own line."""
     text = (
         f"{shown_path(finding.path)}:{finding.line}:{finding.column}: {finding.code} "
-        f"[{finding.severity.value}] {finding.message} ({finding.name})"
+        f"[{finding.severity.value}] {one_line(finding.message)} ({finding.name})"
     )
     if finding.fix:
-        text += f"\n    fix: {finding.fix}"
+        text += f"\n    fix: {one_line(finding.fix)}"
     return text
 
 
@@ -57,15 +65,23 @@ def format_text(findings: Sequence[Finding]) -> str:
     return "\n".join(format_finding(f) for f in findings)
 
 
+# A code point UTF-8 cannot carry: in a path, a byte of the file name that was not UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def format_json(findings: Sequence[Finding], uwsgi_version: str, files: int) -> str:
-    """The stable JSON document of DESIGN §2: paths relative, sorted by path then line."""
+    """The stable JSON document of DESIGN §2: paths relative, sorted by path then line.
+
+    A path keeps the bytes of a file name that are not UTF-8 as the JSON escapes ``\\udc80``
+    to ``\\udcff`` (as Python's ``json`` writes them), never as text a real name could hold."""
     items = []
     for finding in sorted(findings, key=lambda f: (relative(f.path), f.line, f.column, f.code)):
         item = finding.as_dict()
-        item["path"] = printable(relative(finding.path))
+        item["path"] = relative(finding.path)
         items.append(item)
     document = {"uwsgi_version": uwsgi_version, "files": files, "findings": items}
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -165,7 +181,8 @@ def format_github(findings: Sequence[Finding]) -> str:
             )
         )
         lines.append(
-            f"::{_GITHUB_LEVELS[finding.severity]} {properties}::{_escape_data(finding.message)}"
+            f"::{_GITHUB_LEVELS[finding.severity]} {properties}::"
+            f"{_escape_data(one_line(finding.message))}"
         )
     return "\n".join(lines)
 
@@ -176,6 +193,7 @@ __all__ = [
     "format_json",
     "format_sarif",
     "format_text",
+    "one_line",
     "relative",
     "sarif_uri",
     "shown_path",

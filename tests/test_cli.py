@@ -232,6 +232,11 @@ def test_fail_on_sets_the_threshold(
         (["--fail-on", "fatal"], "invalid choice: 'fatal'"),
         (["--explain", "no-such-rule"], "no rule is called no-such-rule"),
         (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+        ([""], "an empty path names no file: give a config file, a directory, or - for "
+               "standard input"),
+        ([":prod"], "':prod' names the section [prod] but no file: write FILE:prod"),
+        (["--show-config", ""], "an empty path names no file"),
+        (["--show-config", ":prod"], "':prod' names the section [prod] but no file"),
     ],
 )
 def test_usage_errors_exit_2(
@@ -595,6 +600,30 @@ def test_show_config(workdir: Path, capsysbinary: pytest.CaptureFixture[bytes]) 
     assert (out, err) == (b"", b"uwsgi-lint: missing.ini does not exist\n")
 
 
+class Terminal(io.TextIOWrapper):
+    """Standard output as a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_show_config_is_escaped_on_a_terminal_only(
+    workdir: Path, capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (workdir / "app.ini").write_bytes(b"[uwsgi]\nabc\x1b[2K = caf\xc3\xa9\x7f \xff\x9b\n")
+    assert cli.main(["--show-config", "app.ini"]) == cli.EXIT_CLEAN
+    assert b"\nabc\x1b[2K = caf\xc3\xa9\x7f \xff\x9b\n" in capsysbinary.readouterr().out
+    written = io.BytesIO()
+    terminal = Terminal(written, encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert cli.main(["--show-config", "app.ini"]) == cli.EXIT_CLEAN
+    terminal.flush()
+    assert written.getvalue() == (
+        b"\n;uWSGI instance configuration\n[uwsgi]\n"
+        b"abc\\x1b[2K = caf\xc3\xa9\\x7f \\xff\\x9b\n;end of configuration\n\n"
+    )
+
+
 # --fix, --diff, baselines ---------------------------------------------------------------------
 
 TODO = b"[uwsgi]\r\nmaster = true\r\ntodo = remove me\r\nmodule = app\r\n"
@@ -619,6 +648,25 @@ def test_fix_edits_in_place_and_reports_what_is_left(
     assert (workdir / "app.ini").read_bytes() == FIXED
     assert os.stat("app.ini").st_mode & 0o777 == 0o640
     assert lint(capsys, "--select", "test-drop-todo", "--fix", "app.ini")[2] == ""
+
+
+def keep_todo(config: Config) -> Iterable[Hit]:
+    """A fix that writes the line back as it was, so it never resolves its finding."""
+    for entry in config.entries:
+        if entry.key.startswith("todo"):
+            edit = Edit(entry.path, entry.line, entry.end_line, (entry.raw,))
+            yield Hit.at(entry, f"`{entry.key}`", edits=(edit,), fix="keep it")
+
+
+def test_refused_fixes_are_reported_on_one_line(
+    workdir: Path, capsys: pytest.CaptureFixture[str], extra_rule: AddRule
+) -> None:
+    extra_rule("test-keep-todo", Severity.WARNING, keep_todo)
+    (workdir / "app\x1b[2K.ini").write_bytes(b"[uwsgi]\ntodo\x1b[1A\rx = 1\n")
+    code, _, err = lint(capsys, "--select", "test-keep-todo", "--fix", ".")
+    assert code == cli.EXIT_FINDINGS
+    assert err == ("app\\x1b[2K.ini:2: test-keep-todo not fixed: the fix would not resolve it "
+                   "(test-keep-todo: `todo\\x1b[1A\\rx`)\n")
 
 
 def test_diff_shows_the_fix_and_changes_nothing(

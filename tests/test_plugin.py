@@ -147,6 +147,17 @@ def test_failure_report_is_the_cli_text_without_traceback(configs: pytest.Pytest
     assert "def runtest" not in result.stdout.str()
 
 
+def test_failure_report_escapes_control_characters(pytester: pytest.Pytester) -> None:
+    """A key that holds terminal escapes cannot erase or colour pytest's report."""
+    pin(pytester)
+    (pytester.path / "app.ini").write_bytes(b"[uwsgi]\nmaster = true\nx\x1b[2K\x1b[1A\ry = 1\n")
+    result = run(pytester, "--uwsgi-lint", "--uwsgi-lint-select", "UWC002")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "`x\\x1b[2K\\x1b[1A\\ry` is not an option" in failure_body(output, "app.ini")
+    assert "\x1b[2K" not in output
+
+
 def test_nothing_is_collected_without_the_option(configs: pytest.Pytester) -> None:
     result = run(configs)
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED

@@ -96,7 +96,7 @@ def test_github_annotation_escaping() -> None:
                       "100% sure\nsecond line")
     line = format_github([finding])
     assert "file=a%2Cb%3Ac.ini" in line
-    assert line.endswith("::100%25 sure%0Asecond line")
+    assert line.endswith("::100%25 sure\\nsecond line")
 
 
 def test_github_format_is_chosen_under_github_actions(
@@ -138,10 +138,25 @@ def test_odd_file_names_keep_text_to_one_line_per_finding(odd_findings: list[Fin
 
 
 def test_odd_file_names_are_encodable_json(odd_findings: list[Finding]) -> None:
-    document = json.loads(format_json(odd_findings, "2.0.30", len(ODD_NAMES)))
-    paths = sorted(item["path"] for item in document["findings"])
-    assert paths == ["blank, colon: 100%.ini", "latin-\\xe9.ini", "new\nline.ini"]
-    json.dumps(document, ensure_ascii=False).encode("utf-8")  # no lone surrogates
+    text = format_json(odd_findings, "2.0.30", len(ODD_NAMES))
+    text.encode("utf-8")  # no lone surrogate: the byte that is not UTF-8 is an escape
+    assert '"path": "latin-\\udce9.ini"' in text
+    paths = sorted(item["path"] for item in json.loads(text)["findings"])
+    assert paths == sorted(ODD_NAMES)
+
+
+def test_json_tells_a_name_that_is_not_utf8_from_its_escaped_spelling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``bad<FF>.ini`` and a file really named ``bad\\xff.ini`` get different paths, and each
+    gives the file's bytes back."""
+    monkeypatch.chdir(tmp_path)
+    names = [b"bad\xff.ini", b"bad\\xff.ini"]
+    for name in names:
+        (tmp_path / os.fsdecode(name)).write_text("[uwsgi]\nharikari = 30\n")
+    found = lint_paths(["."], Settings(select=("unknown-option",)))
+    document = json.loads(format_json(found, "2.0.30", len(names)))
+    assert sorted(os.fsencode(item["path"]) for item in document["findings"]) == sorted(names)
 
 
 def test_odd_file_names_are_valid_sarif_uris(odd_findings: list[Finding]) -> None:
@@ -159,3 +174,65 @@ def test_odd_file_names_in_github_annotations(odd_findings: list[Finding]) -> No
     assert len(lines) == len(ODD_NAMES)
     files = sorted(line.split("file=")[1].split(",line=")[0] for line in lines)
     assert files == ["blank%2C colon%3A 100%25.ini", "latin-\\xe9.ini", "new%0Aline.ini"]
+
+
+# Keys with terminal escapes: an OSC 8 hyperlink, erase-line and cursor-up sequences, a carriage
+# return, DEL, a C1 CSI (U+009B) and a byte that is not UTF-8; and ordinary non-ASCII text.
+HOSTILE = (
+    b"[uwsgi]\nmaster = true\n"
+    b"abc\x1b]8;;http://evil/\x1b\\click = 1\n"
+    b"procesess\x1b[2K\x1b[1A\rx = 4\n"
+    b"x\x7f\xc2\x9b31m = 1\n"
+    b"bad\xff = 1\n"
+    b"caf\xc3\xa9-\xe6\x97\xa5\xe6\x9c\xac = 1\n"
+    b"vacuum = false ; off\x1b[2K\n"
+)
+SHOWN_KEYS = [
+    "`abc\\x1b]8;;http://evil/\\x1b\\click`",
+    "`procesess\\x1b[2K\\x1b[1A\\rx`",
+    "`x\\x7f\\x9b31m`",
+    "`bad\\xff`",
+    "`café-日本`",  # untouched
+    "`; off\\x1b[2K`",
+]
+
+
+@pytest.fixture
+def hostile_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Finding]:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app.ini").write_bytes(HOSTILE)
+    found = lint_paths(["app.ini"], Settings(select=("unknown-option", "inline-comment")))
+    assert len(found) == 6
+    return found
+
+
+def _controls(text: str) -> list[str]:
+    """The control characters of ``text`` other than the newlines between lines."""
+    return [c for c in text if c != "\n" and (c < " " or "\x7f" <= c <= "\x9f")]
+
+
+def test_text_escapes_control_characters_in_messages_and_fixes(
+    hostile_findings: list[Finding],
+) -> None:
+    text = format_text(hostile_findings)
+    assert _controls(text) == []
+    for key in SHOWN_KEYS:
+        assert key in text
+    assert "    fix: move `; off\\x1b[2K` to its own line" in text
+
+
+def test_github_escapes_control_characters_in_messages(hostile_findings: list[Finding]) -> None:
+    text = format_github(hostile_findings)
+    assert _controls(text) == []
+    assert len(text.splitlines()) == len(hostile_findings)
+    for key in SHOWN_KEYS:
+        assert key in text
+
+
+def test_json_and_sarif_keep_messages_exact(hostile_findings: list[Finding]) -> None:
+    messages = sorted(f.message for f in hostile_findings)
+    assert any("\x1b]8;;http://evil/" in m for m in messages)
+    document = json.loads(format_json(hostile_findings, "2.0.30", 1))
+    assert sorted(item["message"] for item in document["findings"]) == messages
+    results = _sarif(hostile_findings)["runs"][0]["results"]
+    assert sorted(result["message"]["text"] for result in results) == messages
