@@ -411,6 +411,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         out.write(explain(found) + "\n")
         return EXIT_CLEAN
     _check_paths(parser, [*args.paths, args.show_config])
+    if args.show_config is not None and args.paths:
+        parser.error(f"--show-config shows one config and lints none: "
+                     f"{shown_path(args.paths[0])} would be ignored")
     settings = _settings(parser, args)
     forget_directories()  # a run called again in one process resolves links afresh
     if args.show_config is not None:

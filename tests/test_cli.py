@@ -237,6 +237,8 @@ def test_fail_on_sets_the_threshold(
         ([":prod"], "':prod' names the section [prod] but no file: write FILE:prod"),
         (["--show-config", ""], "an empty path names no file"),
         (["--show-config", ":prod"], "':prod' names the section [prod] but no file"),
+        (["--show-config", "clean.ini"],
+         "--show-config shows one config and lints none: clean.ini would be ignored"),
     ],
 )
 def test_usage_errors_exit_2(
