@@ -65,7 +65,8 @@ _EXIT_BROKEN_PIPE = 141
 # The machine-readable formats: (findings, settings, number of files linted) -> document.
 FORMATS: dict[str, Callable[[Sequence[Finding], Settings, int], str]] = {
     "text": lambda findings, settings, files: format_text(findings),
-    "json": lambda findings, settings, files: format_json(findings, settings.uwsgi_version, files),
+    "json": lambda findings, settings, files: format_json(
+        findings, settings.reported_version, files),
     "sarif": lambda findings, settings, files: format_sarif(findings, all_rules(), __version__),
     "github": lambda findings, settings, files: format_github(findings),
 }

@@ -176,7 +176,7 @@ def load_spec(data: bytes, path: str, section: str, settings: Settings) -> Loade
         path,
         section,
         env=dict(settings.env),
-        uwsgi_version=settings.uwsgi_version,
+        uwsgi_version=settings.reported_version,
         env_complete=settings.env_complete,
     )
 

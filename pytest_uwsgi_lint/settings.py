@@ -56,6 +56,13 @@ class Settings:
         return self.target.version
 
     @cached_property
+    def reported_version(self) -> str:
+        """The version as ``%V`` and the JSON report give it: the named binary's own words
+        (``2.0.21-debian``), else the version asked for."""
+        build = self.target.build
+        return build.version_text if build is not None else self.uwsgi_version
+
+    @cached_property
     def rules(self) -> tuple[Rule, ...]:
         from pytest_uwsgi_lint.registry import select_rules
 

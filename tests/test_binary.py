@@ -15,7 +15,7 @@ import uwsgi_oracle
 
 from pytest_uwsgi_lint import binary, catalog, cli
 from pytest_uwsgi_lint.binary import BinaryError, Build, parse_reported_version, probe
-from pytest_uwsgi_lint.engine import Settings, lint_text
+from pytest_uwsgi_lint.engine import Settings, lint_text, load_text
 
 OPTIONS = ("socket", "master", "processes", "harakiri")
 
@@ -281,6 +281,21 @@ def test_lint_against_the_binary(tmp_path: Path) -> None:
     assert "did you mean `harakiri`?" in found[1].message
     assert settings.version == catalog.parse_version("2.0.28")
     assert len(runs(log)) == 2
+
+
+def test_the_binarys_own_version_is_what_percent_v_and_json_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script, _ = fake_uwsgi(tmp_path, version="2.0.21-debian")
+    settings = Settings(uwsgi_version="2.0.30", uwsgi_binary=str(script))
+    procname = load_text("[uwsgi]\nprocname = %V\n", settings).last("procname")
+    assert procname is not None and procname.value == "2.0.21-debian"
+    (tmp_path / "app.ini").write_text(CONFIG)
+    monkeypatch.chdir(tmp_path)
+    cli.main(["--format", "json", "--uwsgi-binary", str(script), "app.ini"])
+    assert json.loads(capsys.readouterr().out)["uwsgi_version"] == "2.0.21-debian"
+    cli.main(["--format", "json", "--uwsgi-version", "2.0.20", "app.ini"])
+    assert json.loads(capsys.readouterr().out)["uwsgi_version"] == "2.0.20"
 
 
 def test_settings_report_a_broken_binary(tmp_path: Path) -> None:
