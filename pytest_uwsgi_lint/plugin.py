@@ -18,6 +18,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import warnings
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -244,6 +245,24 @@ def _encodable(path: str) -> bool:
     return True
 
 
+def _nameable(parent: pytest.Collector, path: Path) -> bool:
+    """Whether pytest can name an item for ``path``; if not, a warning says that the file is
+    left to the command. A node id must be valid UTF-8: pytest's cache writes the ids it ran,
+    and pytest-xdist sends them between processes, and both fail on a file name that is not
+    (a traceback at the end of the run, an INTERNALERROR under xdist). Each xdist worker
+    walks the tree and warns, as it does for any warning met while collecting: that way
+    ``-W error`` makes every worker collect the same error."""
+    if _encodable(parent.nodeid) and _encodable(path.name):
+        return True
+    from pytest_uwsgi_lint.report import shown_path
+
+    warning = pytest.PytestWarning("uwsgi-lint: not collected: the file name is not valid "
+                                   "UTF-8, which pytest cannot name a test by; lint it with "
+                                   "the uwsgi-lint command")
+    warnings.warn_explicit(warning, category=None, filename=shown_path(str(path)), lineno=1)
+    return False
+
+
 def _relative(path: str, cwd: str) -> str:
     """``report.relative(path)`` for the absolute, normalised path of an item, without path
     arithmetic in the usual case of a file below the working directory."""
@@ -362,11 +381,13 @@ class LintSession:
             or not self._first_sight(file_path)
         ):
             return None
+        if not _nameable(parent, file_path):
+            return None
         return UwsgiLintFile.from_parent(parent, path=file_path)
 
     def _first_sight(self, file_path: Path) -> bool:
-        """Whether a walk meets this config for the first time: pytest follows links to
-        folders, so `conf/self -> .` would make one config dozens of items."""
+        """Whether a walk meets this config (or unlistable folder) for the first time: pytest
+        follows links to folders, so `conf/self -> .` would make one config dozens of items."""
         from pytest_uwsgi_lint.sources import real_path
 
         real = real_path(str(file_path))
@@ -378,12 +399,28 @@ class LintSession:
     @pytest.hookimpl(tryfirst=True, optionalhook=True)
     def pytest_collect_directory(
         self, path: Path, parent: pytest.Collector
-    ) -> UwsgiLintFile | None:
-        """A directory named ``*.ini`` on the command line is a config that cannot be read."""
-        named = parent.config.args_source is pytest.Config.ArgsSource.ARGS
-        if named and path.suffix == ".ini" and parent.session.isinitpath(path):
+    ) -> pytest.File | None:
+        """A directory named ``*.ini`` on the command line is a config that cannot be read. So
+        is a directory that cannot be listed, unless a path named on the command line lies
+        below it (pytest then looks for that path in it itself)."""
+        session = parent.session
+        named = session.isinitpath(path)
+        by_user = parent.config.args_source is pytest.Config.ArgsSource.ARGS
+        if named and by_user and path.suffix == ".ini":
             return UwsgiLintFile.from_parent(parent, path=path)
+        if named or not session.isinitpath(path, with_parents=True):
+            return self._unlistable(path, parent)
         return None
+
+    def _unlistable(self, path: Path, parent: pytest.Collector) -> pytest.File | None:
+        """For a directory that cannot be listed and that ``exclude`` leaves in, an item that
+        fails as the command reports it (pytest would stop its whole collection there), or
+        nothing when a link led to it before; None for the directories pytest walks."""
+        if os.access(path, os.R_OK | os.X_OK) or self.settings.excluded(str(path)):
+            return None
+        if self._first_sight(path):
+            return UwsgiLintFile.from_parent(parent, path=path)
+        return _MetAgain.from_parent(parent, path=path)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session: pytest.Session) -> None:
@@ -447,6 +484,14 @@ class _UnusualPaths:
             for path in self.paths:
                 if path.parent == collector.path:
                     collected.result.append(UwsgiLintFile.from_parent(collector, path=path))
+
+
+class _MetAgain(pytest.File):
+    """A directory that cannot be listed, reached again through a link: its item is there
+    already, and pytest must not try to list it."""
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        return iter(())
 
 
 class UwsgiLintFile(pytest.File):

@@ -23,6 +23,7 @@ from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Severity, shown
 from pytest_uwsgi_lint.registry import unknown_selectors
 from pytest_uwsgi_lint.settings import Settings
+from pytest_uwsgi_lint.sources import UnreadableSource, read_source
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -105,15 +106,27 @@ def _table(document: Mapping[str, Any], name: str, where: str) -> Mapping[str, A
     return value
 
 
-def _read_toml(path: Path) -> dict[str, Any] | None:
+def _text(path: Path) -> str:
+    """The file's text, read as configs are: a regular file, without blocking, and no more
+    than the size bound (a checkout may hold a pyproject.toml of gigabytes)."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
+        return read_source(str(path.absolute())).decode("utf-8")  # a file, even one named -
+    except UnreadableSource as error:
+        raise SettingsError(f"{path} {error}") from None
+    except UnicodeDecodeError as error:
         raise SettingsError(f"{path}: cannot be read: {echo(str(error))}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any] | None:
+    text = _text(path)
+    try:
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path}: cannot be parsed: {echo(str(error))}") from None
-    except (RecursionError, MemoryError):  # tomllib recurses once per nested array or table
+    except RecursionError:  # tomllib recurses once per nested array or table
         raise SettingsError(f"{path}: cannot be parsed: it nests too deeply") from None
+    except MemoryError:  # within the size bound, so the machine is short of memory
+        raise SettingsError(f"{path}: cannot be parsed: out of memory") from None
     tool = _table(document, "tool", f"{path}: [tool]")
     section = None if tool is None else _table(tool, "uwsgi-lint", f"{path}: [tool.uwsgi-lint]")
     return None if section is None else dict(section)
@@ -125,8 +138,8 @@ def _parse_ini(path: Path) -> Any:
 
     from iniparse import INIConfig  # loaded only when such a file is present
 
+    text = _text(path)
     try:
-        text = path.read_text(encoding="utf-8")
         return INIConfig(io.StringIO(text), optionxformvalue=None)
     except MissingSectionHeaderError as error:
         raise SettingsError(
@@ -139,8 +152,10 @@ def _parse_ini(path: Path) -> Any:
             f"{path}: cannot be parsed: line {number} is neither a section header, an option "
             f"nor a continuation: {echo(line.rstrip())}"
         ) from None
-    except Exception as error:  # OSError, UnicodeDecodeError, iniparse's own complaints
-        raise SettingsError(f"{path}: cannot be read: {echo(str(error))}") from None
+    except MemoryError:  # within the size bound, so the machine is short of memory
+        raise SettingsError(f"{path}: cannot be parsed: out of memory") from None
+    except Exception as error:  # iniparse's own complaints
+        raise SettingsError(f"{path}: cannot be parsed: {echo(str(error))}") from None
 
 
 def _read_ini(path: Path) -> dict[str, Any] | None:

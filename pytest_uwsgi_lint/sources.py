@@ -2,7 +2,9 @@
 
 uWSGI happily reads a FIFO (and waits for a writer); the linter must not. Only regular files
 are opened, non-blocking, with the type checked again on the open descriptor, and never more
-than a bound of bytes is read.
+than a bound of bytes is read. Some kernel files are regular files all the same: a read of
+``/proc/kmsg`` takes the messages it returns away from the system logger, and waits when there
+are none. Those are refused unopened, and a file that would make a read wait is left unread.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ _KINDS = {
 class UnreadableSource(Exception):
     """A config that cannot be read; the message says why, in the user's terms. ``present``
     is set when the file is there but the linter chose not to read it (a FIFO, a device, a
-    directory, a file past the size bound), which uWSGI itself may well read."""
+    directory, a file past the size bound, the kernel's log, a file a read would wait on),
+    which uWSGI itself may well read, or wait on."""
 
     def __init__(self, message: str, present: bool = False) -> None:
         super().__init__(message)
@@ -71,6 +74,34 @@ def _not_regular(path: str, mode: int) -> str:
     return f"is {kind}, not a regular file; it was not read"
 
 
+# A regular file whose reads take the messages they return away from the system logger.
+_KERNEL_LOG = "/proc/kmsg"
+_WOULD_BLOCK = ("cannot be read without waiting (for data to arrive, or for another process "
+                "to let go of it); it was not read")
+
+
+@lru_cache(maxsize=1)
+def _kernel_log() -> tuple[int, int] | None:
+    """The device and inode of this machine's kernel log, if it has one: a link to it, or a
+    bind mount of it, is the same file under another name."""
+    try:
+        info = os.stat(_KERNEL_LOG)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _refusal(path: str, info: os.stat_result) -> UnreadableSource | None:
+    """Why the file ``info`` describes is not to be read, or None for an ordinary file."""
+    if not stat.S_ISREG(info.st_mode):
+        return UnreadableSource(_not_regular(path, info.st_mode), present=True)
+    if (info.st_dev, info.st_ino) == _kernel_log():
+        return UnreadableSource("is the kernel's log, whose reads take the messages they "
+                                "return from the system logger, or wait for one; it was not "
+                                "read", present=True)
+    return None
+
+
 def _explain(path: str, error: OSError) -> str:
     if error.errno == errno.ENOENT:
         if os.path.islink(path):
@@ -83,6 +114,15 @@ def _explain(path: str, error: OSError) -> str:
     return f"cannot be read: {error.strerror or error}"
 
 
+def _failed(path: str, error: OSError) -> UnreadableSource:
+    """The refusal for an open or a read that failed: one that would have had to wait (a
+    kernel file with nothing to say yet, a file under another process's lease) is a file
+    uWSGI would wait on, not one it would fail to find."""
+    if error.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+        return UnreadableSource(_WOULD_BLOCK, present=True)
+    return UnreadableSource(_explain(path, error))
+
+
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 
@@ -91,15 +131,17 @@ def _open_regular(path: str, limit: int) -> tuple[int, int]:
     blocking and checked again once open, and the size it has then; raises UnreadableSource,
     or OSError."""
     info = os.stat(path)
-    if not stat.S_ISREG(info.st_mode):
-        raise UnreadableSource(_not_regular(path, info.st_mode), present=True)
+    refused = _refusal(path, info)
+    if refused is not None:
+        raise refused
     if info.st_size > limit:
         raise _too_large(limit)
     fd = os.open(path, _FLAGS)
     try:
         opened = os.fstat(fd)
-        if not stat.S_ISREG(opened.st_mode):
-            raise UnreadableSource(_not_regular(path, opened.st_mode), present=True)
+        refused = _refusal(path, opened)
+        if refused is not None:
+            raise refused
     except BaseException:
         os.close(fd)
         raise
@@ -112,7 +154,7 @@ def read_chunks(path: str, size: int, limit: int = MAX_BYTES) -> Iterator[bytes]
     try:
         fd, length = _open_regular(path, limit)
     except OSError as error:
-        raise UnreadableSource(_explain(path, error)) from None
+        raise _failed(path, error) from None
     try:
         total = 0
         # The first read asks for the size the file has (plus one byte, to see growth):
@@ -123,7 +165,7 @@ def read_chunks(path: str, size: int, limit: int = MAX_BYTES) -> Iterator[bytes]
             try:
                 chunk = os.read(fd, want)
             except OSError as error:
-                raise UnreadableSource(_explain(path, error)) from None
+                raise _failed(path, error) from None
             total += len(chunk)
             if total > limit:
                 raise _too_large(limit)

@@ -15,12 +15,15 @@ def check(config: Config) -> Iterable[Hit]:
     ## What it does
     Reports a config source that uwsgi-lint did not read: scheme sources (`exec://`,
     `http://`, `call://`, `fd://`, `data://`, `sym://`, `section://`, ...), standard input
-    (`-`), and XML, YAML, JSON or plugin (`.lua`, `.js`) configs.
+    (`-`), XML, YAML, JSON or plugin (`.lua`, `.js`) configs, and files it chose not to
+    open: FIFOs, devices, directories, files over 10 MiB, and kernel files whose reads would
+    wait or take data away from another reader (`/proc/kmsg`).
 
     ## Why is this bad?
     It is not a mistake in itself, but the options that source adds are invisible to the
     linter, so findings about missing options may be wrong. Reading them would mean running
-    commands or fetching from the network, which a linter must never do.
+    commands, fetching from the network, waiting for data or taking the kernel's messages
+    from the system logger, which a linter must never do.
 
     ## Example
     ```ini
@@ -44,6 +47,6 @@ def check(config: Config) -> Iterable[Hit]:
     for event in config.events("config-source-not-read"):
         yield Hit.at(
             event.entry,
-            f"`{event.detail}` was not read (the linter never runs, fetches or waits on a "
-            "source); options it adds are not checked",
+            f"`{event.detail}` was not read (the linter never runs, fetches, waits on "
+            "or consumes a source); options it adds are not checked",
         )

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -424,6 +426,72 @@ def test_unreadable_file_in_a_directory_is_a_failing_item(pytester: pytest.Pytes
     result = run(pytester, "--uwsgi-lint")
     result.assert_outcomes(failed=1)
     assert "permission denied (file-unreadable)" in failure_body(result.stdout.str(), "secret.ini")
+
+
+def run_without_root_overrides(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """pytest in a subprocess for which permission bits apply: as root, without the
+    capabilities that bypass them."""
+    command = [sys.executable, "-m", "pytest", *QUIET, *args]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root and setpriv (util-linux) is missing to drop privileges")
+        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
+    return pytester.run(*command, timeout=300)  # a hang fails instead of blocking CI
+
+
+@NEEDS_PYTEST_8
+@pytest.mark.skipif(os.name != "posix", reason="permission bits need POSIX")
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_folder_that_cannot_be_listed_is_a_failing_item(
+    pytester: pytest.Pytester, workers: list[str]
+) -> None:
+    """pytest alone stops its whole collection at such a folder; the command reports it and
+    goes on, and so does the plugin, once however many links lead to it."""
+    pin(pytester)
+    pytester.makefile(".ini", good=GOOD)
+    (pytester.path / "other").mkdir()
+    (pytester.path / "other" / "locked").symlink_to("../locked")  # walked after locked itself
+    locked = pytester.path / "locked"
+    locked.mkdir()
+    (locked / "app.ini").write_text(BAD)
+    locked.chmod(0)
+    try:
+        result = run_without_root_overrides(pytester, "--uwsgi-lint", *workers)
+    finally:
+        locked.chmod(0o755)
+    result.assert_outcomes(passed=1, failed=1)
+    assert failure_body(result.stdout.str(), "locked") == (
+        "locked:1:1: UWE001 [error] locked is a directory that cannot be listed: permission "
+        "denied; its configs were not read (file-unreadable)"
+    )
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [(b"odd\xff.ini", "odd\\xff.ini"), (b"odd\xff/app.ini", "odd\\xff/app.ini")],
+    ids=["file", "folder"],
+)
+def test_a_config_pytest_cannot_name_is_left_to_the_command_with_a_warning(
+    configs: pytest.Pytester, workers: list[str], name: bytes, shown: str
+) -> None:
+    """A node id must be valid UTF-8 (pytest's cache writes the ids it ran, xdist sends them
+    between processes): such a config is no item, a warning says so, and the run goes on."""
+    path = configs.path / os.fsdecode(name)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(BAD)
+    runner = run_subprocess if workers else run
+    for _ in range(2):  # the second run reads the cache the first one wrote
+        result = runner(configs, "--uwsgi-lint", *workers)
+        result.assert_outcomes(passed=1, failed=1)
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        output = result.stdout.str() + result.stderr.str()
+        assert "Traceback" not in output and "INTERNALERROR" not in output
+        assert (f"{shown}:1: PytestWarning: uwsgi-lint: not collected: the file name is not valid "
+                "UTF-8, which pytest cannot name a test by; lint it with the uwsgi-lint command"
+                ) in output
+        assert set(linted(configs)) <= {"bad.ini", "good.ini"}
 
 
 # -- cache ----------------------------------------------------------------------------------

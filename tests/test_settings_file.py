@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from pytest_uwsgi_lint import cli
 from pytest_uwsgi_lint.engine import Settings, lint_paths
 from pytest_uwsgi_lint.findings import Severity
 from pytest_uwsgi_lint.settings_file import (
@@ -20,6 +21,7 @@ from pytest_uwsgi_lint.settings_file import (
     read_settings_file,
     to_settings,
 )
+from pytest_uwsgi_lint.sources import MAX_BYTES
 
 PYPROJECT = """
 [tool.uwsgi-lint]
@@ -215,6 +217,62 @@ def test_malformed_pyproject_is_a_settings_error(tmp_path: Path, text: str, mess
     with pytest.raises(SettingsError) as raised:
         find_settings(tmp_path)
     assert str(raised.value) == f"{path}: {message}"
+
+
+def _oversized(path: Path) -> None:
+    """A settings file with our section, one byte past the size bound (sparse: no disk)."""
+    with open(path, "wb") as handle:
+        handle.write(b"[tool.uwsgi-lint]\n" if path.suffix == ".toml" else b"[uwsgi-lint]\n")
+        handle.truncate(MAX_BYTES + 1)
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", "setup.cfg", "tox.ini"])
+def test_a_settings_file_past_the_size_bound_is_refused_unread(tmp_path: Path, name: str) -> None:
+    """Configs and baselines are bounded; a settings file of gigabytes in a checkout would
+    otherwise cost seconds and gigabytes before any lint."""
+    path = tmp_path / name
+    _oversized(path)
+    with pytest.raises(SettingsError) as raised:
+        find_settings(tmp_path)
+    assert str(raised.value) == f"{path} is larger than {MAX_BYTES} bytes; it was not read"
+
+
+def test_a_settings_file_past_the_size_bound_is_a_usage_error(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makefile(".ini", pytest="[pytest]\n", app="[uwsgi]\nmaster = true\n")
+    path = pytester.path / "pyproject.toml"
+    _oversized(path)
+    message = f"{path} is larger than {MAX_BYTES} bytes; it was not read"
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["app.ini"])
+    assert exited.value.code == cli.EXIT_USAGE
+    assert f"uwsgi-lint: error: {message}\n" in capsys.readouterr().err
+    # named, pytest's own settings file spares pytest from parsing pyproject.toml itself
+    result = pytester.runpytest("-c", "pytest.ini", "-p", "no:hypothesispytest", "--uwsgi-lint")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"ERROR: {message}\n" in result.stderr.str()
+
+
+def _out_of_memory(*args: object, **kwargs: object) -> None:
+    raise MemoryError
+
+
+@pytest.mark.parametrize("name", ["pyproject.toml", "setup.cfg"])
+def test_running_out_of_memory_is_not_blamed_on_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """A file within the size bound that the parser runs out of memory on neither nests too
+    deeply nor is unreadable: the message says what happened."""
+    import iniparse
+
+    monkeypatch.setattr("pytest_uwsgi_lint.settings_file.tomllib.loads", _out_of_memory)
+    monkeypatch.setattr(iniparse, "INIConfig", _out_of_memory)
+    path = tmp_path / name
+    path.write_text("[tool.uwsgi-lint]\n" if name.endswith(".toml") else "[uwsgi-lint]\n")
+    with pytest.raises(SettingsError) as raised:
+        find_settings(tmp_path)
+    assert str(raised.value) == f"{path}: cannot be parsed: out of memory"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,78 @@
+"""Reading a config: a file that a read would wait on, or take data from, is left unread, and
+an include of one is reported as not read (uWSGI would wait there), not as missing."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_uwsgi_lint import engine
+from pytest_uwsgi_lint.sources import UnreadableSource, read_source
+
+KERNEL_LOG = Path("/proc/kmsg")
+NEEDS_KERNEL_LOG = pytest.mark.skipif(not KERNEL_LOG.exists(), reason="no /proc/kmsg here")
+INCLUDED = ("config-source-not-read", "include-not-found")
+
+
+def _included(path: Path) -> list[str]:
+    """What the loader reports about ``ini = path`` and ``@(path)``."""
+    text = f"[uwsgi]\nmaster = true\nini = {path}\nprocname = @({path})\n"
+    return [f.name for f in engine.lint_text(text) if f.name in INCLUDED]
+
+
+@pytest.fixture
+def leased(tmp_path: Path) -> Iterator[Path]:
+    """A config under another process's write lease: opening it must wait until the holder
+    lets go (the holder here ignores the SIGIO that asks it to)."""
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_SETLEASE"):
+        pytest.skip("file leases are Linux-only")
+    path = tmp_path / "leased.ini"
+    path.write_text("[uwsgi]\nmaster = true\n")
+    previous = signal.signal(signal.SIGIO, signal.SIG_IGN)
+    holder = os.open(path, os.O_WRONLY)
+    try:
+        try:
+            fcntl.fcntl(holder, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+        except OSError as error:
+            pytest.skip(f"this file system refuses leases: {error}")
+        yield path
+        fcntl.fcntl(holder, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    finally:
+        os.close(holder)
+        signal.signal(signal.SIGIO, previous)
+
+
+def test_a_file_that_would_make_the_linter_wait_is_left_unread(leased: Path) -> None:
+    with pytest.raises(UnreadableSource) as raised:
+        read_source(str(leased))
+    assert raised.value.present
+    assert str(raised.value) == ("cannot be read without waiting (for data to arrive, or for "
+                                 "another process to let go of it); it was not read")
+    assert _included(leased) == ["config-source-not-read"] * 2
+
+
+@NEEDS_KERNEL_LOG
+@pytest.mark.parametrize("link", [False, True], ids=["named", "through-a-link"])
+def test_the_kernel_log_is_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, link: bool
+) -> None:
+    """Reading /proc/kmsg takes its messages from the system logger (and waits when there are
+    none): it is refused before any open, under any name."""
+    path = KERNEL_LOG
+    if link:
+        path = tmp_path / "kernel.ini"
+        path.symlink_to(KERNEL_LOG)
+    opened: list[object] = []
+    monkeypatch.setattr(os, "open", lambda *args, **kwargs: opened.append(args))
+    with pytest.raises(UnreadableSource) as raised:
+        read_source(str(path))
+    assert raised.value.present
+    assert str(raised.value) == ("is the kernel's log, whose reads take the messages they return "
+                                 "from the system logger, or wait for one; it was not read")
+    assert _included(path) == ["config-source-not-read"] * 2
+    assert opened == []
