@@ -471,7 +471,8 @@ class Loader:
 
     def _unreadable(self, via: Entry, path: str, error: UnreadableSource) -> None:
         """A missing file makes uWSGI exit; one the linter only chose not to read (a FIFO, a
-        device, a file past the size bound) is reported as not read."""
+        device, a file past the size bound, the kernel's log, a file a read would wait on) is
+        reported as not read."""
         if error.present:
             self._event("config-source-not-read", via, path)
         else:

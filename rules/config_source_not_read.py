@@ -16,8 +16,10 @@ def check(config: Config) -> Iterable[Hit]:
     Reports a config source that uwsgi-lint did not read: scheme sources (`exec://`,
     `http://`, `call://`, `fd://`, `data://`, `sym://`, `section://`, ...), standard input
     (`-`), XML, YAML, JSON or plugin (`.lua`, `.js`) configs, and files it chose not to
-    open: FIFOs, devices, directories, files over 10 MiB, and kernel files whose reads would
-    wait or take data away from another reader (`/proc/kmsg`).
+    open: FIFOs, devices, directories, files over 10 MiB, kernel files whose reads would
+    wait or take data away from another reader (`/proc/kmsg`), and files that describe the
+    reading process (`/proc/self/...`, however the path is spelt or linked), which would
+    describe the linter, not uWSGI, and could put its environment in a report.
 
     ## Why is this bad?
     It is not a mistake in itself, but the options that source adds are invisible to the
