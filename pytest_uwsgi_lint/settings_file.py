@@ -83,13 +83,24 @@ def _split(text: str) -> list[str]:
     return [item.strip() for line in text.splitlines() for item in line.split(",") if item.strip()]
 
 
-def _pairs_from_ini(text: str, where: str) -> dict[str, str]:
-    """``key: value`` or ``key = value`` lines, one per line, as flake8 writes them."""
+def _split_pair(line: str, codes: bool) -> tuple[str, str, str]:
+    """A line cut at its separator. Rule lists hold neither ``=`` nor ``:``, so a glob
+    (which may hold either) ends at the last of them; a variable name holds neither, and its
+    value may hold both, so it ends at the first ``=``, or else the first ``:``."""
+    if codes:
+        cut = max(line.rfind("="), line.rfind(":"))
+        return (line[:cut], line[cut], line[cut + 1 :]) if cut >= 0 else (line, "", "")
+    return line.partition("=") if "=" in line else line.partition(":")
+
+
+def _pairs_from_ini(text: str, where: str, codes: bool = False) -> dict[str, str]:
+    """``key: value`` or ``key = value`` lines, one per line, as flake8 writes them;
+    ``codes`` when the values are lists of rules."""
     pairs = {}
     for line in text.splitlines():
         if not line.strip():
             continue
-        key, sep, value = line.partition("=") if "=" in line else line.partition(":")
+        key, sep, value = _split_pair(line, codes)
         if not sep:
             raise SettingsError(
                 f"{where}: expected `key = value` or `glob: codes`, got {echo(line)}"
@@ -172,7 +183,7 @@ def _read_ini(path: Path) -> dict[str, Any] | None:
         if key in LIST_KEYS:
             raw[key] = _split(value)
         elif key in TABLE_KEYS:
-            pairs = _pairs_from_ini(value, where)
+            pairs = _pairs_from_ini(value, where, codes=key == "per-file-ignores")
             if key == "per-file-ignores":
                 raw[key] = {glob: _split(codes) for glob, codes in pairs.items()}
             else:

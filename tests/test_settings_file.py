@@ -149,6 +149,17 @@ def test_selectors_matching_no_rule_are_errors_naming_their_origin(
     assert overridden.select == ("UWM",)  # a bad file value that is overridden is not used
 
 
+def test_ini_per_file_globs_may_hold_the_separators(tmp_path: Path) -> None:
+    """Rule lists hold neither `=` nor `:`, so a glob ends at the last of them; an env value
+    may hold both, so a name ends at the first `=`."""
+    (tmp_path / "setup.cfg").write_text(
+        "[uwsgi-lint]\nper-file-ignores =\n    k=v/*.ini: UWM001\n    c:/*.ini = UWC001\n"
+        "env =\n    URL = http://h:80/?a=b\n    HOST: h:80\n")
+    settings = to_settings(find_settings(tmp_path))
+    assert settings.per_file_ignores == (("k=v/*.ini", ("UWM001",)), ("c:/*.ini", ("UWC001",)))
+    assert dict(settings.env) == {"URL": "http://h:80/?a=b", "HOST": "h:80"}
+
+
 def test_per_file_ignores_and_exclude_apply(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.uwsgi-lint]\nselect = ["master-not-enabled"]\nexclude = ["vendor/*"]\n'
