@@ -284,17 +284,10 @@ class Loader:
         if any(frame.key == key for frame in self.stack):
             self._event("include-cycle", via, path)
             return
-        if len(self.stack) > MAX_DEPTH:  # the top file plus 32 nested includes
-            self._event("include-too-deep", via, path)
-            return
-        if len(self.exported) >= MAX_OPTIONS:
-            return  # the bound on options is reached: nothing more would be kept
-        bound = self.stopped or self.budget.exhausted()
-        if bound:
-            self._event_once("config-too-large", via, bound)
-            return
-        if self.loads >= MAX_LOADS:
-            self._event_once("include-too-many", via, path)
+        if self._past_a_bound(via, path):
+            # Not read, so no cache key can cover the file, though whether it was found
+            # decided what is reported: the outcome depends on something outside the files.
+            self.outside = True
             return
         self.loads += 1
         data = self.contents.get(path)
@@ -309,6 +302,23 @@ class Loader:
             self._parse(data, path, section, chain, via.condition)
         finally:
             self.stack.pop()
+
+    def _past_a_bound(self, via: Entry, path: str) -> bool:
+        """Whether loading one more file would pass a bound of the config (and the event
+        saying so, the first time for the bounds that count in all)."""
+        if len(self.stack) > MAX_DEPTH:  # the top file plus 32 nested includes
+            self._event("include-too-deep", via, path)
+            return True
+        if len(self.exported) >= MAX_OPTIONS:
+            return True  # the bound on options is reached: nothing more would be kept
+        bound = self.stopped or self.budget.exhausted()
+        if bound:
+            self._event_once("config-too-large", via, bound)
+            return True
+        if self.loads >= MAX_LOADS:
+            self._event_once("include-too-many", via, path)
+            return True
+        return False
 
     # -- exporting options ---------------------------------------------------------------
 

@@ -21,6 +21,7 @@ import os
 import warnings
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import fields
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -181,6 +182,13 @@ def code_stamp(packages: Sequence[str] = _PACKAGES) -> str:
     return combined.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _running_code_stamp() -> str:
+    """The stamp of the code this process runs, worked out once: a module edited after the
+    process imported it is not the code that runs (two sessions in one process)."""
+    return code_stamp()
+
+
 def settings_digest(settings: Settings) -> str:
     """What a lint outcome depends on besides the files read and the working directory (which
     each key adds): the plugin version and code, every setting, the uWSGI targeted, and this
@@ -192,7 +200,7 @@ def settings_digest(settings: Settings) -> str:
     machine = global_table(settings.uwsgi_version)
     identity = {
         "plugin": pytest_uwsgi_lint.__version__,
-        "code": code_stamp(),
+        "code": _running_code_stamp(),
         "settings": [f"{f.name}={getattr(settings, f.name)!r}" for f in fields(settings)],
         "uwsgi": settings.target.fingerprint,
         "magic": sorted(repr(item) for item in machine.items() if item[0] not in _VOLATILE_MAGIC),

@@ -573,6 +573,19 @@ def _package(root: Path, files: dict[str, str]) -> None:
         (root / name).write_text(text)
 
 
+def test_the_digest_keeps_the_stamp_of_the_code_the_process_runs(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """A rule edited between two sessions of one process is not the code that runs in the
+    second: its outcomes must not be stored under the edited code's stamp."""
+    plugin._running_code_stamp.cache_clear()
+    request.addfinalizer(plugin._running_code_stamp.cache_clear)
+    stamps = iter(["loaded", "edited on disk"])
+    monkeypatch.setattr(plugin, "code_stamp", lambda: next(stamps))
+    first = plugin.settings_digest(PINNED_SETTINGS)
+    assert plugin.settings_digest(PINNED_SETTINGS) == first
+
+
 def test_code_stamp_follows_code_contents_not_times(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -680,6 +693,10 @@ UNSTORABLE = {
                                 "procname-prefix = %(_)(name.txt)\nendfor =\n"}, None),
     # an include that is there but not read: a directory now, a config tomorrow
     "include-not-read": ({"app.ini": BAD + "include = extra.ini\n", "extra.ini/x": ""}, None),
+    # past a bound nothing more is read, but whether the include is there still shows
+    "include-past-a-bound": ({"app.ini": BAD + "include = big.ini\ninclude = extra.ini\n",
+                              "big.ini": "[uwsgi]\n" + "#\n" * 100_000,
+                              "extra.ini": "[uwsgi]\n"}, None),
 }
 
 
