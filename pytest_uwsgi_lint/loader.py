@@ -105,8 +105,11 @@ class Block:
 
 #: Events that depend on files the load did not read: whether they exist, what they are, or
 #: where a link leads (a cycle through a link is gone once the link is a file).
-OUTSIDE_EVENTS = frozenset(
-    {"include-not-found", "include-relative-path", "config-source-not-read", "include-cycle"})
+#: A source an ``@()`` reads for one value: unlike an include, it cannot add options, so its
+#: absence does not make the model incomplete; only that value stays as written.
+VALUE_NOT_READ = "value-source-not-read"
+OUTSIDE_EVENTS = frozenset({"include-not-found", "include-relative-path", "config-source-not-read",
+                            VALUE_NOT_READ, "include-cycle"})
 
 
 @dataclass
@@ -227,13 +230,14 @@ class Loader:
         self._event("include-not-found", via, source)
         return None
 
-    def _not_read(self, source: str, via: Entry) -> bool:
-        """Scheme sources, stdin and files of the reading process are reported, never read
-        (``exec://`` runs a shell; ``/proc/self/...`` would describe the linter's process)."""
+    def _not_read(self, source: str, via: Entry, kind: str = "config-source-not-read") -> bool:
+        """Scheme sources, stdin and files of the reading process are reported as ``kind``,
+        never read (``exec://`` runs a shell; ``/proc/self/...`` would describe the linter's
+        process)."""
         scheme = scheme_of(source)
         if not scheme and source != "-" and not _of_this_process(source):
             return False
-        self._event("config-source-not-read", via, source)
+        self._event(kind, via, source)
         if scheme in EXECUTING_SCHEMES:
             self._event("exec-in-config", via, source)
         return True
@@ -468,23 +472,24 @@ class Loader:
         assert self._current is not None
         via = self._current
         self.outside = True
-        if self._not_read(source, via):
+        if self._not_read(source, via, VALUE_NOT_READ):
             return None
         try:
             data = read_source(source)
         except UnreadableSource as error:
-            self._unreadable(via, source, error)
+            self._unreadable(via, source, error, VALUE_NOT_READ)
             return None
         self.work.size -= len(data)
         text = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")  # a C string
         return text[:-1] if text.endswith(("\n", "\r")) else text
 
-    def _unreadable(self, via: Entry, path: str, error: UnreadableSource) -> None:
+    def _unreadable(self, via: Entry, path: str, error: UnreadableSource,
+                    kind: str = "config-source-not-read") -> None:
         """A missing file makes uWSGI exit; one the linter only chose not to read (a FIFO, a
         device, a file past the size bound, the kernel's log, a file a read would wait on) is
-        reported as not read."""
+        reported as not read (``kind``)."""
         if error.present:
-            self._event("config-source-not-read", via, path)
+            self._event(kind, via, path)
         else:
             self._event("include-not-found", via, f"{path} ({error})")
 

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_uwsgi_lint.engine import Settings, lint_paths, lint_source
+from pytest_uwsgi_lint.engine import Settings, lint_paths, lint_source, lint_text
 from pytest_uwsgi_lint.findings import Finding
 from pytest_uwsgi_lint.loader import (
     MAX_FOR_ITEMS,
     MAX_LOADS,
     MAX_OPTIONS,
     MAX_ROUTED,
+    VALUE_NOT_READ,
     Loaded,
     load,
 )
@@ -348,9 +349,10 @@ def test_sources_uwsgi_could_read_but_the_linter_does_not_are_not_called_missing
 ) -> None:
     os.mkfifo(tmp_path / "fifo.ini")
     path = source if source.startswith("/") else str(tmp_path / source)
-    for line in (f"procname = @({path})", f"ini = {path}"):
+    for line, kind in ((f"procname = @({path})", VALUE_NOT_READ),
+                       (f"ini = {path}", "config-source-not-read")):
         loaded = load(f"[uwsgi]\n{line}\n".encode(), str(tmp_path / "x.ini"))
-        assert [(e.kind, e.detail) for e in loaded.events] == [("config-source-not-read", path)]
+        assert [(e.kind, e.detail) for e in loaded.events] == [(kind, path)]
 
 
 @pytest.mark.parametrize("source", ["//proc/self/environ", "/./proc/self/environ",
@@ -363,9 +365,10 @@ def test_files_of_the_linters_own_process_are_not_read_however_they_are_named(
     (tmp_path / "leak.txt").symlink_to("/proc/self/environ")
     (tmp_path / "linked").symlink_to("/proc/self")
     monkeypatch.chdir(tmp_path)
-    for line in (f"procname = @({source})", f"ini = {source}"):
+    for line, kind in ((f"procname = @({source})", VALUE_NOT_READ),
+                       (f"ini = {source}", "config-source-not-read")):
         loaded = load(f"[uwsgi]\n{line}\n".encode(), "x.ini")
-        assert [(e.kind, e.detail) for e in loaded.events] == [("config-source-not-read", source)]
+        assert [(e.kind, e.detail) for e in loaded.events] == [(kind, source)]
         assert [e.value for e in loaded.entries] == [line.partition(" = ")[2]]
 
 
@@ -377,6 +380,20 @@ def test_a_link_to_a_process_file_beside_the_config_is_not_read(tmp_path: Path) 
     assert [(e.kind, e.detail) for e in loaded.events] == [
         ("include-relative-path", "leak.ini"),
         ("config-source-not-read", str(tmp_path / "leak.ini"))]
+
+
+def test_a_value_read_through_at_does_not_hide_missing_options() -> None:
+    """``@(exec://...)`` fills one value and cannot add options, unlike an include that is not
+    read: the rules that rely on an option's absence still speak."""
+    config = "[uwsgi]\nmaster = true\nmodule = app\n"
+    read = lint_text(config + "home = @(exec://echo /venv)\n")
+    assert {"harakiri-missing", "sigterm-reloads", "workers-run-as-root"} <= {
+        f.name for f in read}
+    note = next(f for f in read if f.name == "config-source-not-read")
+    assert note.message.endswith("`home` is checked with the reference as written, while "
+                                 "uWSGI puts what it reads there")
+    included = lint_text(config + "include = exec://echo\n")
+    assert {f.name for f in included} == {"config-source-not-read", "exec-in-config"}
 
 
 def test_a_file_included_again_and_again_stops_at_the_line_bound() -> None:
