@@ -83,6 +83,8 @@ class LoadEvent:
     kind: str
     entry: Entry
     detail: str
+    #: The file the event is about, when it is one that was looked for and not found.
+    missing: str = ""
 
 
 @dataclass
@@ -178,8 +180,8 @@ class Loader:
         self._inherit()
         return Loaded([e.entry for e in self.exported], self.files, self.events, self.outside)
 
-    def _event(self, kind: str, entry: Entry, detail: str) -> None:
-        self.events.append(LoadEvent(kind, entry, detail))
+    def _event(self, kind: str, entry: Entry, detail: str, missing: str = "") -> None:
+        self.events.append(LoadEvent(kind, entry, detail, missing))
         self.outside = self.outside or kind in OUTSIDE_EVENTS
 
     def _event_once(self, kind: str, entry: Entry, detail: str) -> None:
@@ -491,7 +493,8 @@ class Loader:
         if error.present:
             self._event(kind, via, path)
         else:
-            self._event("include-not-found", via, f"{path} ({error})")
+            missing = "" if os.path.lexists(path) else path
+            self._event("include-not-found", via, f"{path} ({error})", missing)
 
     def _placeholder_hook(self, key: str) -> str | None:
         return manage_placeholder(key, self._first_value, self.work)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from pytest_uwsgi_lint.findings import Hit, Severity
@@ -20,6 +21,8 @@ def check(config: Config) -> Iterable[Hit]:
     uWSGI stops at start-up (`realpath() of ... failed`, `open(...)`, or `unable to load
     configuration from ...`). `include` picks its parser by file extension, and `config`
     only accepts plugin formats (`.lua`, `.js`), so `config = base.ini` fails too.
+    An absolute path missing on the machine that lints (`/etc/uwsgi/base.ini`) may be a file
+    of the host or the image uWSGI runs in: that case is a warning, not an error.
 
     ## Example
     ```ini
@@ -36,8 +39,10 @@ def check(config: Config) -> Iterable[Hit]:
     ```
     """
     for event in config.events("include-not-found"):
-        yield Hit.at(
-            event.entry,
-            f"`{event.entry.key} = {event.entry.value}`: {event.detail} cannot be loaded; "
-            "uWSGI exits at start-up",
-        )
+        said = f"`{event.entry.key} = {event.entry.value}`: {event.detail} cannot be loaded"
+        if os.path.isabs(event.missing):
+            yield Hit.at(event.entry, f"{said} on this machine; unless it exists where uWSGI "
+                         "runs (a file of the host or the image), uWSGI exits at start-up",
+                         severity=Severity.WARNING)
+        else:
+            yield Hit.at(event.entry, f"{said}; uWSGI exits at start-up")

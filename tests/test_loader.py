@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pytest_uwsgi_lint.engine import Settings, lint_paths, lint_source, lint_text
-from pytest_uwsgi_lint.findings import Finding
+from pytest_uwsgi_lint.findings import Finding, Severity
 from pytest_uwsgi_lint.loader import (
     MAX_FOR_ITEMS,
     MAX_LOADS,
@@ -129,6 +129,23 @@ def test_conditional_findings_say_when(tmp_path: Path) -> None:
     found = _lint(config, "include-not-found")
     assert [f.line for f in found] == [4]
     assert "only when `if-env = DEBUG` holds" in found[0].message
+
+
+def test_a_missing_absolute_include_may_be_a_file_of_the_host(tmp_path: Path) -> None:
+    """``/etc/uwsgi/base.ini`` is often a file of the host or the image, not of the checkout:
+    missing here, it is a warning that says so; missing beside the config, an error."""
+    config = tmp_path / "app.ini"
+    config.write_text("[uwsgi]\nmaster = true\ninclude = /nonexistent/base.ini\n"
+                      "include = local.ini\n")
+    found = _lint(config, "include-not-found")
+    assert [(f.line, f.severity) for f in found] == [(3, Severity.WARNING), (4, Severity.ERROR)]
+    assert found[0].message == (
+        "`include = /nonexistent/base.ini`: /nonexistent/base.ini (does not exist) cannot be "
+        "loaded on this machine; unless it exists where uWSGI runs (a file of the host or the "
+        "image), uWSGI exits at start-up")
+    (tmp_path / "dir.ini").mkdir()  # there, but not a config: an error wherever it runs
+    config.write_text(f"[uwsgi]\nmaster = true\nconfig = {tmp_path}/dir.ini\n")
+    assert [f.severity for f in _lint(config, "include-not-found")] == [Severity.ERROR]
 
 
 def test_immediate_options_are_not_placeholder_expanded(tmp_path: Path) -> None:
