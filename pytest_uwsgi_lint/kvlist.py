@@ -90,6 +90,8 @@ class KvList:
         empty; the items at the positions in ``skip`` (a contiguous range) are passed over.
         A text met again is left out (a list of millions of items repeats a few), as far as
         a memory of :data:`_SEEN` distinct texts, emptied when full, reaches."""
+        if self.text.count(",") + 1 == len(self.found):
+            return  # as many items as settings filled: each item filled its own
         keys = self.keys
         seen: dict[str, None] = {}
         for raw in chain(_walk(self.text, 0, skip.start), _walk(self.text, skip.stop)):

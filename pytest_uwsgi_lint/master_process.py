@@ -14,7 +14,7 @@ from functools import cached_property
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.applied import UNREAD
-from pytest_uwsgi_lint.cron import CRON_OPTIONS, CronTask, parse_cron
+from pytest_uwsgi_lint.cron import CRON_OPTIONS, CronTask, parse_crons
 from pytest_uwsgi_lint.daemons import DAEMON_OPTIONS, AttachedDaemon, parse_daemons
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry
@@ -110,7 +110,7 @@ class MasterProcess:
 
     @cached_property
     def cron_tasks(self) -> tuple[CronTask, ...]:
-        return tuple(parse_cron(e) for e in in_order(self.config, CRON_OPTIONS))
+        return parse_crons(in_order(self.config, CRON_OPTIONS))
 
     @cached_property
     def daemons(self) -> tuple[AttachedDaemon, ...]:

@@ -42,24 +42,21 @@ def check(config: Config) -> Iterable[Hit]:
     ```
     """
     for task in config.master_process.cron_tasks:
-        if task.symbolic or task.fatal is not None:
+        if task.symbolic or task.fatal is not None or not task.misread:
             continue
         if task.legacy:
-            yield from _legacy(task)
+            yield _legacy(task)
             continue
-        for field in task.fields:
-            if not field.as_written:
-                yield _field_hit(task, field)
+        for field in task.misread:
+            yield _field_hit(task, field)
 
 
-def _legacy(task: CronTask) -> Iterable[Hit]:
-    if all(f.as_written for f in task.fields):
-        return
+def _legacy(task: CronTask) -> Hit:
     wrong = [_wrong(f.written) for f in task.fields
              if f.written and not reads_as_written(f.written)]
     what = " and ".join(wrong)
     read = ", ".join(f"{f.name} {f.value}" for f in task.fields)
-    yield Hit.at(
+    return Hit.at(
         task.entry,
         f"{what}: uWSGI scans five integers one after another, so it reads {read} and runs "
         f"the command `{task.command}`",

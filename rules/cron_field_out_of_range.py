@@ -46,7 +46,7 @@ def check(config: Config) -> Iterable[Hit]:
     for task in config.master_process.cron_tasks:
         if task.symbolic or task.fatal is not None:
             continue
-        if task.legacy and not all(f.as_written for f in task.fields):
+        if task.legacy and task.misread:
             continue  # misaligned fields: cron-field-not-integer explains them
         yield from _fields(task)
         yield from _impossible_date(task)

@@ -49,9 +49,11 @@ def check(config: Config) -> Iterable[Hit]:
     for task in config.master_process.cron_tasks:
         if task.keylist is None:
             continue
-        line = Hit.at(task.entry, "")  # placed once: the line may be megabytes long
+        line: Hit | None = None  # placed once, if needed: the line may be megabytes long
         for item in task.keylist.ignored():
             if not has_expansion(item.text):
+                if line is None:
+                    line = Hit.at(task.entry, "")
                 message, fix = _advice(item, guess)
                 yield replace(line, message=message, fix=fix)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 
 from pytest_uwsgi_lint import daemons
 from pytest_uwsgi_lint.cron import CRON_OPTIONS
@@ -52,20 +53,23 @@ def check(config: Config) -> Iterable[Hit]:
     if any(has_expansion(name) for name in defined):
         return
     master = config.master_process
-    named: list[tuple[Entry, str, str]] = [
-        (task.entry, task.legion, "the cron never runs")
-        for task in master.cron_tasks
-        if task.legion is not None and task.fatal is None and not task.symbolic
-    ]
-    named.extend(
-        (daemon.entry, daemon.legion, "the daemon is never started")
-        for daemon in master.daemons
-        if daemon.legion is not None and daemon.fatal is None and not daemon.symbolic
+    named: Iterable[tuple[Entry, str, str]] = chain(  # lazy: the engine stops at its bound
+        (
+            (task.entry, task.legion, "the cron never runs")
+            for task in master.cron_tasks
+            if task.legion is not None and task.fatal is None and not task.symbolic
+        ),
+        (
+            (daemon.entry, daemon.legion, "the daemon is never started")
+            for daemon in master.daemons
+            if daemon.legion is not None and daemon.fatal is None and not daemon.symbolic
+        ),
     )
+    # sorted once for all hits: a generated config may define thousands of legions
+    known = f" (defined: {', '.join(sorted(defined))})" if defined else ""
     for entry, legion, effect in named:
         if legion in defined:
             continue
-        known = f" (defined: {', '.join(sorted(defined))})" if defined else ""
         yield Hit.at(
             entry,
             f"`{entry.key}` runs only on the lord of legion `{legion}`, which no `legion` option "

@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_uwsgi_lint.cron import CronTask, parse_cron
+from pytest_uwsgi_lint.cron import TIME_FIELDS, CronTask, parse_cron, scan_five
 from pytest_uwsgi_lint.kvlist import parse_kvlist, reads_as_written, split_items, split_quoted
 from pytest_uwsgi_lint.loader import load
 from pytest_uwsgi_lint.master_process import MasterProcess
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.reader import Entry, read_ini
+from pytest_uwsgi_lint.values import atoi, written_integer
 
 
 def entry(key: str, value: str) -> Entry:
@@ -58,6 +59,48 @@ def test_cron_range_is_silently_read_as_two_numbers() -> None:
     assert hour is not None and (hour.written, hour.value, hour.as_written) == ("9-17", 9, False)
     day = task.field("day")
     assert day is not None and (day.written, day.value, day.as_written) == ("1", -17, False)
+
+
+def test_misread_fields_are_those_read_as_another_number() -> None:
+    assert [f.name for f in cron("cron", "0 9-17 1 1 1 echo range").misread] == ["hour", "day"]
+    assert [f.name for f in cron("cron2", "hour=*/2,minute=0 cmd").misread] == ["hour"]
+    assert cron("cron", "+5 -1 007 12 0 cmd").misread == ()
+
+
+_WORDS = st.lists(st.tuples(
+    st.sampled_from([" ", "\t", "  ", " \v", ""]),
+    st.from_regex(r"[+-]?[0-9]{1,12}", fullmatch=True) | st.sampled_from(
+        ["*", "*/5", "9-17", "1,15", "5x", "-", "+", "2147483648", "-2147483649"]),
+), min_size=4, max_size=7)
+
+
+@given(_WORDS, st.sampled_from(["", " ", " cmd", "\t cmd x ", "cmd"]))
+def test_each_field_is_what_sscanf_reads_in_the_place_of_the_word(
+    words: list[tuple[str, str]], tail: str
+) -> None:
+    text = "".join(blank + word for blank, word in words) + tail
+    task = parse_cron(Entry("cron", text, "t.ini", 2, 2, 1, text.encode()))
+    numbers, offset = scan_five(text)
+    if len(numbers) < 5:
+        assert task.fatal == "invalid cron syntax"
+        return
+    written = text.split(maxsplit=5)[:5] + [""] * 5
+    assert task.command == text[offset:]
+    for name, field, read, word in zip(TIME_FIELDS, task.fields, numbers, written):
+        value = atoi(read)
+        exact = reads_as_written(word) and written_integer(word) == value
+        assert (field.name, field.written, field.value, field.as_written) == (
+            name, word, value, exact)
+    assert task.misread == tuple(f for f in task.fields if not f.as_written)
+
+
+def test_a_config_reads_each_written_schedule_once() -> None:
+    first, second, third, *cron2 = master(
+        "[uwsgi]\ncron = 5 -1 -1 -1 -1 a\nlegion-cron = lg 5 -1 -1 -1 -1 b\n"
+        "cron = 6 -1 -1 -1 -1 a\ncron2 = hour=3 a\ncron2 = hour=3 b\n"
+    ).cron_tasks
+    assert first.fields is second.fields and first.fields is not third.fields
+    assert cron2[0].keylist is cron2[1].keylist and cron2[0].fields is cron2[1].fields
 
 
 def test_cron_with_five_integers_only_has_an_empty_command() -> None:
@@ -240,6 +283,14 @@ def test_kvlist_escaped_equals_is_not_a_key_separator() -> None:
 def test_kvlist_aliases_share_a_slot_and_the_last_wins() -> None:
     found = parse_kvlist("cmd=a,exec=b", {"cmd": "command", "exec": "command"}).found
     assert found["command"].value == "b"
+
+
+@given(st.text(alphabet="ab=,\\", max_size=30))
+def test_kvlist_ignored_items_are_those_uwsgi_drops(text: str) -> None:
+    keys = {"a": "a", "b": "b"}
+    dropped = (i.text for i in split_items(text)
+               if (i.text if i.key is None else i.key not in keys))
+    assert [i.text for i in parse_kvlist(text, keys).ignored()] == list(dict.fromkeys(dropped))
 
 
 def test_split_quoted_like_uwsgi() -> None:
