@@ -21,8 +21,8 @@ DELTA_FROM = Version("2.0.29")
 def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does
-    Flags `max-requests` with more than one worker and no `max-requests-delta`, for uWSGI
-    2.0.29 and later (older releases have no such option).
+    Flags `max-requests` with more than one worker, the master on and no
+    `max-requests-delta`, for uWSGI 2.0.29 and later (older releases have no such option).
 
     ## Why is this bad?
     Workers behind one socket share the load evenly, so they all reach `max-requests` at
@@ -30,6 +30,8 @@ def check(config: Config) -> Iterable[Hit]:
     accept requests (unbit/uwsgi#2033, "they are all respawned at once"). With
     `max-requests-delta = N`, worker *i* is recycled after `max-requests + (i - 1) * N`
     requests instead (`core/utils.c`, `uwsgi_close_request`), which staggers the restarts.
+    Without the master a worker that reaches `max-requests` is never respawned at all:
+    recycling-without-master reports that instead.
 
     ## Example
     ```ini
@@ -55,7 +57,7 @@ def check(config: Config) -> Iterable[Hit]:
     - https://uwsgi-docs.readthedocs.io/en/latest/Changelog-2.0.29.html
     - https://github.com/unbit/uwsgi/issues/2033
     """
-    if config.version < DELTA_FROM:
+    if config.version < DELTA_FROM or not config.master_process.enabled:
         return
     entry, limit = setting(config, "max-requests")
     delta_entry, delta = setting(config, "max-requests-delta")

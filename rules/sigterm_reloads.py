@@ -54,7 +54,8 @@ def check(config: Config) -> Iterable[Hit]:
     """
     ## What it does
     Flags a master-managed instance for uWSGI before 2.1 that does not make SIGTERM stop it:
-    no `die-on-term = true`, and no `hook-master-start` that maps signal 15 to a stop.
+    no `die-on-term = true`, no `exit-on-reload = true`, and no `hook-master-start` that
+    maps signal 15 to a stop.
 
     ## Why is this bad?
     In every released uWSGI (2.0.x), the master treats SIGTERM as "brutally reload" and
@@ -63,7 +64,10 @@ def check(config: Config) -> Iterable[Hit]:
     is killed with SIGKILL when the grace period ends: slow deploys, requests cut off, no
     clean shutdown. The unreleased 2.1 line (uWSGI's master branch) makes SIGTERM stop the
     instance and deprecates `die-on-term`.
-    Files in a `vassals` directory are left alone: the Emperor stops vassals through its
+    With `exit-on-reload = true` the reload SIGTERM starts ends the instance: once the
+    workers are gone, `uwsgi_reload` logs "GAME OVER (insert coin)" and exits
+    (`core/master_utils.c`), so such configs are left alone.
+    Files in a `vassals` directory are left alone too: the Emperor stops vassals through its
     pipe, not with SIGTERM.
 
     ## Example
@@ -99,8 +103,8 @@ def check(config: Config) -> Iterable[Hit]:
     if config.version >= catalog.parse_version(FIXED_IN):
         return
     master = config.master_process
-    if not master.enabled or config.flag("die-on-term") or _is_vassal(config) or (
-            may_miss_options(config)):
+    if not master.enabled or config.flag("die-on-term") or config.flag("exit-on-reload") or (
+            _is_vassal(config) or may_miss_options(config)):
         return
     if any(_remaps_sigterm(e.value) for e in config.all("hook-master-start")):
         return

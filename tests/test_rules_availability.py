@@ -85,14 +85,91 @@ def test_recycling_without_master_conditional_limit_says_when() -> None:
 
 
 @pytest.mark.parametrize("loader", [
-    "module = app:application", "wsgi-file = app.py", "mount = /=app.py", "psgi = app.pl",
-    "rack = config.ru", "paste = config:/srv/app.ini", "wsgi = app",
+    "module = app:application", "wsgi-file = app.py", "wsgi = app", "web3 = app:app",
+    "pump = app:app", "wsgi-lite = app:app", "psgi = app.pl", "mount = /=app:application",
+    "mount = /=app.psgi", "mount = /=app", "worker-mount = /=app:application",
 ])
-def test_need_app_missing_for_every_registering_loader(loader: str) -> None:
+def test_need_app_missing_for_every_loader_that_goes_on(loader: str) -> None:
     finding = only("need-app-missing", ini("master = true", loader))
     assert (finding.line, finding.code) == (3, "UWA004")
     assert "full dynamic mode" in finding.message and "HTTP 500" in finding.message
     assert finding.message.startswith(f"if `{loader}` fails to load")
+
+
+@pytest.mark.parametrize("loaders", [
+    # these exit on a load error themselves (pyloader.c, rack_plugin.c)
+    ("rack = config.ru",), ("rails = /srv/app",), ("paste = config:/srv/app.ini",),
+    ("pecan = /srv/config.py",), ("eval = import app; application = app.app",),
+    ("mount = /=app.py",), ("mount = /=app.wsgi",), ("mount = /=config.ru",),
+    ("mount = /=config:/srv/app.ini",), ("mount = /app",),
+    # Mono loads its apps in the workers, after the check: need-app would stop it
+    ("mono-app = /srv/site",),
+    # an app that stops uWSGI on failure means "no app loaded" cannot happen
+    ("module = app", "rack = config.ru"), ("module = app", "mount = /x=/srv/x.py"),
+])
+def test_need_app_missing_quiet_on_loaders_that_exit(loaders: tuple[str, ...]) -> None:
+    assert lint("need-app-missing", ini("master = true", *loaders)) == []
+
+
+@pytest.mark.parametrize("loader", ["mount = /=app.py", "paste = config:/srv/app.ini",
+                                    "pecan = /srv/config.py", "eval = import app"])
+def test_need_app_missing_under_lazy_apps_for_loaders_that_exit_22(loader: str) -> None:
+    """In lazy-apps mode the worker exits 22 and the master respawns it unless need-app."""
+    finding = only("need-app-missing", ini("master = true", "lazy-apps = true", loader))
+    assert finding.message.startswith(f"if `{loader}` fails to load")
+    assert "the master respawns it forever" in finding.message
+
+
+@pytest.mark.parametrize("text", [
+    ini("master = true", "lazy-apps = true", "rack = config.ru"),  # exit(1): need-app idle
+    ini("master = true", "lazy-apps = true", "module = app", "rails = /srv/app"),
+    ini("lazy-apps = true", "mount = /=app.py"),  # no master to respawn the worker
+    ini("master = true", "lazy = true", "mount = /=app.py"),  # `lazy` is not lazy-apps
+])
+def test_need_app_missing_quiet_when_need_app_could_not_act(text: str) -> None:
+    assert lint("need-app-missing", text) == []
+
+
+def test_need_app_missing_when_the_exiting_loader_may_not_apply() -> None:
+    finding = only("need-app-missing", ini(
+        "master = true", "module = app", "if-env = RUBY", "rack = config.ru", "endif ="))
+    assert finding.message.startswith("if `module = app` fails to load")
+
+
+def test_need_app_missing_names_the_loader_that_goes_on() -> None:
+    finding = only("need-app-missing", ini("master = true", "mono-app = /srv/site",
+                                           "psgi = app.pl"))
+    assert (finding.line, finding.message.startswith("if `psgi = app.pl`")) == (4, True)
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("loaders", [
+    ("mount = /=/nonexistent/app.py",),
+    ("module = nonexistent_oracle_module", "mount = /x=/nonexistent/app.py"),
+])
+def test_oracle_mounted_file_exits_without_need_app(oracle: str, tmp_path: Path,
+                                                    loaders: tuple[str, ...]) -> None:
+    """uWSGI 2.0.30 exits with status 22 when a mounted Python file cannot be loaded, even
+    after a module that failed and without `need-app`: the rule stays quiet."""
+    text = ini("master = true", "socket = /tmp/oracle.sock", *loaders)
+    assert lint("need-app-missing", text) == []
+    config = tmp_path / "app.ini"
+    config.write_text(text)
+    rc, _, stderr = uwsgi_oracle.run_uwsgi(["--ini", str(config)], expose=[tmp_path])
+    assert (rc, b"failed to open python file /nonexistent/app.py" in stderr) == (22, True)
+
+
+@pytest.mark.oracle
+def test_oracle_need_app_stops_a_lazy_apps_respawn_loop(oracle: str, tmp_path: Path) -> None:
+    """Under lazy-apps the mounted file's exit 22 ends the instance only with `need-app`, the
+    fix the rule gives (without it the master respawns the worker until killed)."""
+    text = ini("master = true", "socket = /tmp/oracle.sock", "lazy-apps = true",
+               "mount = /=/nonexistent/app.py")
+    assert "need-app = true" in (only("need-app-missing", text).fix or "")
+    config = tmp_path / "app.ini"
+    config.write_text(text + "need-app = true\n")
+    rc, _, stderr = uwsgi_oracle.run_uwsgi(["--ini", str(config)], expose=[tmp_path])
+    assert (rc, b"need-app requested, destroying the instance" in stderr) == (22, True)
 
 
 def test_need_app_false_is_pointed_at() -> None:
@@ -203,6 +280,33 @@ def test_buffer_size_default_on_an_app() -> None:
     finding = only("buffer-size-default", ini(*APP))
     assert (finding.line, finding.code, finding.severity) == (3, "UWA008", Severity.INFO)
     assert "default buffer-size of 4096 bytes" in finding.message
+
+
+@pytest.mark.parametrize(("listening", "said", "answers_502"), [
+    (("socket = :3031",), "on `socket = :3031` uWSGI logs 'invalid request block size: <size> "
+     "(max 4096)...skip' and closes the connection without a response, for which a web "
+     "server in front such as nginx answers 502 Bad Gateway", True),
+    (("http-socket = :8080",), "on `http-socket = :8080` uWSGI logs 'invalid HTTP request size "
+     "(max 4096)...skip' and closes the client's connection without a response", False),
+    (("protocol = http", "socket = :8080"), "on `socket = :8080` uWSGI logs 'invalid HTTP "
+     "request size (max 4096)...skip'", False),
+    (("scgi-socket = :4000",), "'invalid SCGI request size (max 4096)...skip'", True),
+    (("http = :8080",), "the worker logs 'invalid request block size: <size> (max 4096)...skip' "
+     "and hangs up, and `http = :8080` closes the client's connection without a response",
+     False),
+    (("http = :8080", "socket = 127.0.0.1:3031"), "nginx answers 502 Bad Gateway, and "
+     "`http = :8080`, when it forwards there, closes the client's connection", True),
+    (("socket = :3031", "http-socket = :8080"), "502 Bad Gateway; on `http-socket = :8080` "
+     "uWSGI logs 'invalid HTTP request size", True),
+    ((), "is dropped: uWSGI closes the connection without a response", False),
+])
+def test_buffer_size_default_says_what_each_listener_does(
+        listening: tuple[str, ...], said: str, answers_502: bool) -> None:
+    """uWSGI logs a different message per protocol (proto/uwsgi.c, proto/http.c...), and an
+    `http-socket` client has no proxy in front to answer 502."""
+    finding = only("buffer-size-default", ini(*APP, *listening))
+    assert said in finding.message
+    assert ("502" in finding.message) is answers_502
 
 
 def test_buffer_size_below_default_is_a_warning() -> None:
@@ -380,9 +484,17 @@ def test_max_requests_without_jitter() -> None:
     (ini(*APP, "processes = 8", "max-requests = 5000", "max-requests-delta = 50"), "2.0.30"),
     (ini(*APP, "max-requests = 5000"), "2.0.30"),  # one worker
     (ini(*APP, "processes = 8", "max-requests = 5000"), "2.0.28"),  # no delta option yet
+    (ini("master = false", "module = app", "processes = 8", "max-requests = 5000"), "2.0.30"),
 ])
 def test_max_requests_without_jitter_quiet(text: str, version: str) -> None:
     assert lint("max-requests-without-jitter", text, version) == []
+
+
+def test_max_requests_without_master_is_left_to_recycling_without_master() -> None:
+    """No master: workers are never respawned, so none are "recycled together"."""
+    text = ini("module = app", "processes = 8", "max-requests = 5000")
+    settings = Settings(select=("max-requests-without-jitter", "recycling-without-master"))
+    assert [f.name for f in lint_text(text, settings)] == ["recycling-without-master"]
 
 
 # -- daemonize-under-process-manager (deployment context) ------------------------------------
@@ -584,12 +696,12 @@ def test_quoted_value_quiet(line: str) -> None:
 #: Findings of these rules on the 237 real configs, each reviewed (see the rule docs for the
 #: false positives this review fixed). A change here needs a new review.
 REVIEWED = {
-    "recycling-without-master": 1, "need-app-missing": 169, "harakiri-missing": 141,
+    "recycling-without-master": 1, "need-app-missing": 162, "harakiri-missing": 142,
     "enable-threads-missing": 0, "cheaper-not-below-processes": 0,
     "cheaper-initial-out-of-range": 0, "cheaper-rss-limits-invalid": 0,
-    "min-worker-lifetime-not-below-max": 0, "buffer-size-default": 135,
+    "min-worker-lifetime-not-below-max": 0, "buffer-size-default": 136,
     "strict-missing": 211, "quoted-value": 1, "post-buffering-misused": 3,
-    "harakiri-without-post-buffering": 38, "max-requests-without-jitter": 44,
+    "harakiri-without-post-buffering": 38, "max-requests-without-jitter": 43,
     "memory-limit-unit-confusion": 0, "chain-reload-without-lazy-apps": 0,
     "py-autoreload-in-production": 2, "cheaper-algo-unknown": 0,
     "cheaper-backlog-on-unix-socket": 1, "busyness-options-without-busyness": 0,

@@ -215,6 +215,12 @@ def test_sigterm_reloads_points_at_die_on_term_false() -> None:
     assert finding.line == 3 and "`die-on-term = false` leaves it so" in finding.message
 
 
+def test_sigterm_reloads_with_exit_on_reload_off() -> None:
+    """`exit-on-reload = off` is read as false by uWSGI: the reload goes on."""
+    finding = only("sigterm-reloads", ini("master = true", "exit-on-reload = off"))
+    assert finding.line == 2 and "reloads on SIGTERM instead of stopping" in finding.message
+
+
 def test_sigterm_reloads_with_implied_master() -> None:
     assert only("sigterm-reloads", ini("stats = :9191")).line == 2
 
@@ -233,6 +239,8 @@ def test_sigterm_hook_that_does_not_stop(hook: str) -> None:
     ini("master = true", "die-on-term = false ; reads as true"),
     ini("master = true", "hook-master-start = unix_signal:15 gracefully_kill_them_all"),
     ini("master = true", "hook-master-start = !unix_signal:15 kill_them_all"),
+    ini("master = true", "exit-on-reload = true"),    # the reload SIGTERM starts exits
+    ini("master = true", "exit-on-reload"),
     ini("module = app"),                              # no master: SIGTERM ends the worker
     ini("master = false", "stats = :9191"),
     ini("emperor = /etc/uwsgi/vassals"),              # a bare Emperor stops on SIGTERM
