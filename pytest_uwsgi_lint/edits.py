@@ -46,9 +46,10 @@ def rename_key(entry: Entry, name: str) -> Edit | None:
                 (line[:start] + encode(name) + line[start + len(key) :],))
 
 
-def comment_above(entry: Entry, comment: str) -> Edit | None:
+def comment_above(entry: Entry, comment: str, swap: tuple[str, str] = ("", "")) -> Edit | None:
     """Move ``comment``, written at the end of the entry's line, onto its own line above it;
-    the value keeps everything before the comment, byte for byte."""
+    the value keeps everything before the comment, byte for byte, except that ``swap =
+    (old, new)`` replaces the ``old`` text that ends it with ``new``."""
     raw = _single_line(entry)
     needle = encode(comment)
     if raw is None:
@@ -56,9 +57,13 @@ def comment_above(entry: Entry, comment: str) -> Edit | None:
     line = raw.rstrip(b" \t\r")
     if not needle or not line.endswith(needle):
         return None
+    kept = line[: -len(needle)].rstrip(b" \t")
+    old, new = (encode(text) for text in swap)
+    if not kept.endswith(old):
+        return None
     indent = raw[: entry.column - 1]
     return Edit(entry.path, entry.line, entry.line,
-                (indent + needle, line[: -len(needle)].rstrip(b" \t")))
+                (indent + needle, kept[: len(kept) - len(old)] + new))
 
 
 def insert_after(path: str, line: int, text: str) -> Edit:

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pytest_uwsgi_lint.kvlist import parse_kvlist
 from pytest_uwsgi_lint.model import Config, canonical_name, per_config
 from pytest_uwsgi_lint.reader import Entry
-from pytest_uwsgi_lint.values import atoi, has_expansion
+from pytest_uwsgi_lint.values import atoi, has_expansion, uwsgi_mode_t
 
 # Where an address can be reached from.
 ANY = "any"  # every interface of the host (or container)
@@ -329,23 +329,11 @@ def socket_mode(config: Config, vassal: bool = False) -> SocketMode | None:
     if umask is not None:
         if has_expansion(umask.value):
             return None
-        return SocketMode(0o777 & ~_umask_value(umask.value), umask, "umask")
+        return SocketMode(0o777 & ~uwsgi_mode_t(umask.value), umask, "umask")
     daemonize = config.last("daemonize")
     if daemonize is not None and not vassal:
         return SocketMode(0o777, daemonize, "daemonize")
     return None
-
-
-def _umask_value(text: str) -> int:
-    """``uwsgi_mode_t``: three characters taken as digits (characters 2-4 of a longer value),
-    with no check that they are octal; a shorter value is an error that yields 0."""
-    if len(text) < 3:
-        return 0
-    digits = text[:3] if len(text) == 3 else text[1:4]
-    mask = 0
-    for char in digits:
-        mask = (mask << 3) + (ord(char) - ord("0"))
-    return mask & 0o777
 
 
 __all__ = [

@@ -60,11 +60,28 @@ def provider(option: catalog.Option) -> str:
     return "is a core option of that version, but {target} does not list it"
 
 
+def plugin_name(loaded: str) -> str:
+    """A ``plugins = ...`` item without its folder and ``_plugin.so``."""
+    return _PLUGIN_FILE.sub("", os.path.basename(loaded.strip()))
+
+
 def plugin_matches(loaded: str, plugin: str) -> bool:
     """Whether a ``plugins = ...`` item loads the plugin from source directory ``plugin``:
     ``python3``, ``python38`` and ``/usr/lib/uwsgi/python3_plugin.so`` all load ``python``."""
-    name = _PLUGIN_FILE.sub("", os.path.basename(loaded.strip()))
+    name = plugin_name(loaded)
     return name == plugin or _VERSION_SUFFIX.sub("", name) == plugin
+
+
+def bundled(loaded: str) -> bool:
+    """Whether a ``plugins = ...`` item loads a plugin of uWSGI's source tree, under its own
+    name, a version suffix (``python3``) or a packager's flavour of it (``gevent_python3``,
+    ``rack_ruby25``); any other (``dgram_router``, an unexpanded ``$(PLUGIN)``) is a plugin
+    whose options the catalog cannot know."""
+    name = plugin_name(loaded)
+    known = catalog.plugins()
+    if name in known or _VERSION_SUFFIX.sub("", name) in known:
+        return True
+    return any(name[:i] in known for i, char in enumerate(name) if char == "_")
 
 
 @dataclass(frozen=True)
@@ -195,4 +212,5 @@ class Target:
         return Status(Presence.NOT_BUILT, option, option.releases, clause)
 
 
-__all__ = ["Presence", "Status", "Target", "plugin_matches", "provider"]
+__all__ = ["Presence", "Status", "Target", "bundled", "plugin_matches", "plugin_name",
+           "provider"]

@@ -76,6 +76,19 @@ def is_plain_integer(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+def uwsgi_mode_t(text: str) -> int:
+    """``uwsgi_mode_t`` as ``umask`` uses it: three characters taken as octal digits
+    (characters 2-4 of a longer value), with no check that they are digits; a shorter value
+    is an error that yields 0. Only the permission bits count."""
+    if len(text) < 3:
+        return 0
+    digits = text[:3] if len(text) == 3 else text[1:4]
+    mask = 0
+    for char in digits:
+        mask = (mask << 3) + (ord(char) - ord("0"))
+    return mask & 0o777
+
+
 def has_expansion(text: str) -> bool:
     """Whether ``$(...)``, ``@(...)`` or ``%(...)`` is left in the value: uWSGI expands it at
     start-up from what this run cannot see, so the final text is unknown here."""
@@ -101,6 +114,7 @@ __all__ = [
     "is_plain_integer",
     "strtol",
     "strtoul",
+    "uwsgi_mode_t",
     "uwsgi_true",
     "written_integer",
 ]

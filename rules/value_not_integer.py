@@ -9,14 +9,14 @@ from typing import Optional
 
 from pytest_uwsgi_lint import catalog
 from pytest_uwsgi_lint.findings import Hit, Severity, shown
-from pytest_uwsgi_lint.integers import Reading, maximum, read
+from pytest_uwsgi_lint.integers import Reading, maximum, plainly_written, read
 from pytest_uwsgi_lint.memo import remember
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
 from pytest_uwsgi_lint.target import Target
+from pytest_uwsgi_lint.templates import template_marker
 from pytest_uwsgi_lint.values import has_expansion, inline_comment, written_integer
 
-_WRITTEN = re.compile(r"^[+-]?[0-9]+$")
 _WITH_UNIT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)$")
 _SIZES = {"k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
           "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40,
@@ -51,7 +51,7 @@ def _integer(option: catalog.Option, target: Target) -> bool:
 
 
 def _fix(entry_key: str, option: catalog.Option, text: str) -> str:
-    if _WRITTEN.match(text):
+    if plainly_written(text):
         return f"write a number from 0 to {maximum(option.handler)}"
     found = _WITH_UNIT.match(text)
     if found is not None:
@@ -69,7 +69,7 @@ def _describe(key: str, option: catalog.Option, text: str, reading: Reading) -> 
     if reading.fatal:
         return (f"uWSGI reads {quoted} for `{key}` as {reading.number} and exits at start-up "
                 f"(`invalid value for option \"{key}\": must be > 0`)")
-    if _WRITTEN.match(text):
+    if plainly_written(text):
         return f"`{key}` cannot hold {shown(text)}: uWSGI stores {reading.number}{unit}"
     return f"`{key}` takes a whole number: uWSGI reads {quoted} as {reading.number}{unit}"
 
@@ -87,7 +87,11 @@ def check(config: Config) -> Iterable[Hit]:
     uWSGI converts these values with C's `atoi`/`strtoul`, which read the leading digits and
     drop the rest without a word: `harakiri = 1m` is one second, `reload-on-rss = 2G` is
     2 MB (workers are recycled after almost every request), `buffer-size = 32k` is 32 bytes,
-    `true` is 0. A negative `processes` or `harakiri` makes uWSGI exit at start-up.
+    `true` is 0. A negative `processes` or `harakiri` makes uWSGI exit at start-up. A
+    placeholder of a template that was not rendered (`__WORKERS__`, `${WORKERS:-4}`) is read
+    the same way, and the message says it looks like one. A plain number followed by an
+    inline comment (`buffer-size = 65536 # big`) is left to `inline-comment`, which says what
+    uWSGI reads from it, range included, in its own finding.
 
     ## Example
     ```ini
@@ -130,12 +134,27 @@ def _verdict(key: str, option: catalog.Option, value: str) -> _Verdict:
     number that is written."""
     cut = inline_comment(value)
     text = value if cut is None else value[:cut].rstrip()
-    if cut is not None and _WRITTEN.match(text):
-        return None  # a plain number with a comment after it: inline-comment says so
+    if cut is not None and plainly_written(text):
+        return None  # inline-comment judges a plain number with a comment, range included
     reading = read(option.handler, text)
-    plain = _WRITTEN.match(text) is not None
+    plain = plainly_written(text)
     if plain and written_integer(text) == reading.number and not reading.fatal:
         return None
+    marker = None if plain or reading.fatal else template_marker(text)
+    if marker is not None:
+        return (_unrendered(key, option, text, marker, reading),
+                "render the template, and lint the rendered file", None)
     out_of_range = plain and not reading.fatal
     return (_describe(key, option, text, reading), _fix(key, option, text),
             Severity.WARNING if out_of_range else None)
+
+
+def _unrendered(key: str, option: catalog.Option, text: str, marker: str,
+                reading: Reading) -> str:
+    """A template placeholder where the number belongs: what uWSGI reads if the file is
+    used as it stands, without guessing the number it stands for."""
+    unit = " MB" if option.kind == "megabytes" else ""
+    part = "" if marker == text else f" (`{shown(marker)}`)"
+    return (f"`{key}` takes a whole number, and `{shown(text)}` looks like a placeholder of a "
+            f"template that was not rendered{part}: as it stands, uWSGI reads it as "
+            f"{reading.number}{unit}")

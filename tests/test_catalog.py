@@ -249,3 +249,12 @@ def test_catalog_is_loaded_only_when_used() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "0"
+
+
+def test_bundled_plugins_are_every_plugin_directory_of_the_source_tree() -> None:
+    """Plugins without options (`router_uwsgi`, `logfile`) and removed ones (`erlang`) are
+    bundled too; an external plugin such as `dgram_router` is not."""
+    bundled = catalog.plugins()
+    assert {o.plugin for o in catalog.options().values() if o.plugin} <= bundled
+    assert {"router_uwsgi", "logfile", "erlang", "python", "gevent"} <= bundled
+    assert "dgram_router" not in bundled and "" not in bundled

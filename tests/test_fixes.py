@@ -80,6 +80,13 @@ def test_inline_comment_fix_moves_the_comment_above() -> None:
     assert _pairs(outcome.fixed)[1] == ("lazy-apps", "false")
 
 
+def test_inline_comment_fix_writes_what_a_clamped_number_stores() -> None:
+    data = b"[uwsgi]\nmaster = true\nbuffer-size = 65536  # large payloads\n"
+    outcome = _fix(data, "inline-comment", "value-not-integer")
+    assert outcome.fixed == b"[uwsgi]\nmaster = true\n# large payloads\nbuffer-size = 65535\n"
+    assert [f.name for f in outcome.applied] == ["inline-comment"]
+
+
 def test_unknown_option_fix_only_for_a_certain_respelling() -> None:
     data = b"[uwsgi]\nmaster = true\n no_orphans = true\nMaster = true\nharikari = 30\n"
     fixed = _fix(data, "unknown-option").fixed

@@ -99,6 +99,57 @@ def test_names_uwsgi_takes_on_purpose(lines: tuple[str, ...]) -> None:
     assert lint("unknown-option", ini(*lines)) == []
 
 
+@pytest.mark.parametrize(("line", "marker"), [
+    ("{virtualenv}", ""), ("{virtualenv} = /srv/venv", ""), ("{{ extra_option }} = 1", ""),
+    ("${UWSGI_EXTRA} = 1", ""), ("__EXTRA_OPTIONS__", ""), ("<option> = 4", ""),
+    ("%WORKERS% = 4", " (`%WORKERS%`)"),  # uWSGI's % pass leaves the key `ORKERS`
+    ("harakiri{{ suffix }} = 30", " (`{{ suffix }}`)"),
+])
+def test_a_template_placeholder_gets_no_rename(line: str, marker: str) -> None:
+    """Renaming `{virtualenv}` to `virtualenv` would set the virtualenv to nothing."""
+    finding = only("unknown-option", ini(line))
+    assert f"it looks like a placeholder of a template that was not rendered{marker};" in (
+        finding.message)
+    assert "did you mean" not in finding.message
+    assert finding.fix == "render the template, and lint the rendered file"
+    assert finding.edits == ()
+
+
+@pytest.mark.parametrize(("loads", "name"), [
+    ("plugin = dgram_router", "dgram_router"),
+    ("plugins = python3,/usr/lib/uwsgi/dgram_router_plugin.so",
+     "/usr/lib/uwsgi/dgram_router_plugin.so"),
+])
+def test_an_unknown_key_may_come_from_a_plugin_uwsgi_does_not_bundle(loads: str,
+                                                                     name: str) -> None:
+    finding = only("unknown-option", ini(loads, "dgram-router-to = 10.0.0.2:3022"))
+    assert finding.severity is Severity.INFO
+    assert finding.message.startswith(
+        f"`dgram-router-to` is not an option of uWSGI 2.0.30, but may come from the `{name}` "
+        "plugin the config loads, which uWSGI does not bundle")
+    assert finding.fix == (f"check that `{name}` declares `dgram-router-to`; if not, remove it, "
+                           "or fix its name")
+    strict = only("unknown-option", ini("strict = true", loads, "dgram-router-to = x"))
+    assert strict.severity is Severity.INFO and "uWSGI refuses to start" in strict.message
+
+
+def test_bundled_plugins_do_not_excuse_unknown_keys() -> None:
+    for loads in ("plugins = python3,gevent_python3", "plugin = router_basicauth",
+                  "plugin = rack_ruby25"):
+        finding = only("unknown-option", ini(loads, "harikari = 30"))
+        assert finding.severity is Severity.WARNING and "may come from" not in finding.message
+    respelt = only("unknown-option", ini("plugin = dgram_router", "max_requests = 100"))
+    assert respelt.severity is Severity.WARNING and respelt.edits
+
+
+def test_only_the_plugin_a_key_is_named_after_is_named() -> None:
+    text = ini("plugins = acme,dgram_router", "dgram-router-bind = :3026", "acme-x = 1",
+               "other = 1")
+    named = {f.line: f.message.split(" plugin")[0].rpartition("from the ")[2]
+             for f in lint("unknown-option", text)}
+    assert named == {4: "`dgram_router`", 5: "`acme`", 6: "`acme` or `dgram_router`"}
+
+
 def test_a_later_release_is_another_rule() -> None:
     text = ini("die-on-no-workers = true", "max-requests-delta = 10")
     assert lint("unknown-option", text, "2.0.28") == []
@@ -269,6 +320,24 @@ def test_negative_value_makes_uwsgi_exit() -> None:
     assert finding.severity is Severity.ERROR
     overflow = only("value-not-integer", ini("harakiri = 3000000000"))
     assert "as -1294967296 and exits at start-up" in overflow.message
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("processes = __NUM_PYTHON_PROCESSES__", "`__NUM_PYTHON_PROCESSES__` looks like a "
+     "placeholder of a template that was not rendered: as it stands, uWSGI reads it as 0"),
+    ("workers = ${UWSGI_WORKERS:-4}", "`${UWSGI_WORKERS:-4}` looks like a placeholder of a "
+     "template that was not rendered: as it stands, uWSGI reads it as 0"),
+    ("threads = {{ uwsgi_threads }}", "`{{ uwsgi_threads }}` looks like a placeholder of a "
+     "template that was not rendered: as it stands, uWSGI reads it as 0"),
+    ("listen = 1{zeros}", "`1{zeros}` looks like a placeholder of a template that was not "
+     "rendered (`{zeros}`): as it stands, uWSGI reads it as 1"),
+])
+def test_a_template_placeholder_where_a_number_belongs(line: str, message: str) -> None:
+    finding = only("value-not-integer", ini(line))
+    key = line.partition(" = ")[0]
+    assert finding.message == f"`{key}` takes a whole number, and {message}"
+    assert finding.severity is Severity.ERROR
+    assert finding.fix == "render the template, and lint the rendered file"
 
 
 @pytest.mark.parametrize(("line", "version", "message", "fix"), [

@@ -68,6 +68,70 @@ def test_inline_comment_instead_of_a_number() -> None:
     assert finding.severity is Severity.ERROR and "uWSGI reads 0" in finding.message
 
 
+def test_inline_comment_on_a_clamped_number_says_what_uwsgi_stores() -> None:
+    """``buffer-size`` is 16-bit in 2.0.30: 65536 is clamped to 65535, and writing 65536
+    back would only trade this finding for value-not-integer's."""
+    text = ini("buffer-size = 65536  # large payloads")
+    finding = only("inline-comment", text)
+    assert finding.severity is Severity.WARNING
+    assert finding.message.endswith("`buffer-size` cannot hold 65536: uWSGI stores 65535")
+    assert "right only by accident" not in finding.message
+    assert finding.fix == ("move `# large payloads` to its own line and write "
+                           "`buffer-size = 65535`, the most it can hold")
+    [edit] = finding.edits
+    assert edit.lines == (b"# large payloads", b"buffer-size = 65535")
+    both = Settings(select=("inline-comment", "value-not-integer"))
+    assert [f.name for f in lint_text(text, both)] == ["inline-comment"]  # reported once
+    later = lint_text(text, Settings(select=("inline-comment",), uwsgi_version="2.1"))
+    assert "reads 65536, right only by accident" in later[0].message  # 64-bit there
+
+
+@pytest.mark.parametrize(("line", "outcome", "fix"), [
+    ("processes = -1 # x", "reads -1 and stops at start-up", "a number from 0 to 2147483647"),
+    ("max-requests = 99999999999999999999999 # x", "stores 18446744073709551615",
+     "`max-requests = 18446744073709551615`, the most it can hold"),
+    ("reload-on-rss = 99999999999999999999999 # x", "stores 18446744073709551615 MB",
+     "a number from 0 to 18446744073709551615"),
+])
+def test_inline_comment_on_a_number_out_of_range(line: str, outcome: str, fix: str) -> None:
+    finding = only("inline-comment", ini(line))
+    assert outcome in finding.message
+    assert finding.fix == f"move `# x` to its own line and write {fix}"
+    assert lint_text(ini(line), Settings(select=("value-not-integer",))) == []
+
+
+def test_inline_comment_after_a_unit_is_no_accident() -> None:
+    finding = only("inline-comment", ini("harakiri = 1m ; one minute"))
+    assert finding.severity is Severity.ERROR
+    assert finding.message.endswith("uWSGI reads 1")
+    assert finding.fix == ("move `; one minute` to its own line and write a whole number in "
+                           "place of `1m` (value-not-integer says which)")
+
+
+@pytest.mark.parametrize(("line", "severity", "outcome"), [
+    ("gevent = 400 # greenlets", Severity.WARNING,
+     "uWSGI's integer parsing stops at the blank and reads 400, right only by accident"),
+    ("max-vars = 100 # x", Severity.WARNING, "reads 100, right only by accident"),
+    ("alarm-freq = 3 # x", Severity.WARNING, "reads 3, right only by accident"),
+    ("uid = 1000 # www", Severity.ERROR,
+     "only digits alone make a user id, so uWSGI looks up a user named `1000 # www`, finds "
+     "none and stops at start-up when started as root"),
+    ("http-gid = 33 # x", Severity.ERROR, "looks up a group named `33 # x`, finds none and "
+     "stops at start-up"),
+    ("chmod-socket = 660 ; group", Severity.ERROR,
+     "`chmod-socket` takes exactly three octal digits, so uWSGI stops at start-up (`invalid "
+     "chmod value: 660 ; group`)"),
+    ("umask = 022 # x", Severity.ERROR, "here `22 `: umask 200"),
+    ("umask = 0022 # x", Severity.WARNING, "here `022`: umask 022, right only by accident"),
+])
+def test_inline_comment_on_options_with_their_own_handler(line: str, severity: Severity,
+                                                          outcome: str) -> None:
+    finding = only("inline-comment", ini("master = true", line))
+    assert finding.severity is severity
+    assert outcome in finding.message
+    assert "works only if that option reads just the leading number" not in finding.message
+
+
 def test_inline_comment_in_a_path() -> None:
     finding = only("inline-comment", ini("socket = /run/app.sock # main socket"))
     assert finding.severity is Severity.ERROR
@@ -77,7 +141,10 @@ def test_inline_comment_in_a_path() -> None:
 
 def test_inline_comment_in_an_address_handled_specially() -> None:
     assert only("inline-comment", ini("http = :8080 ; public")).severity is Severity.ERROR
-    assert only("inline-comment", ini("gevent = 400 ; cores")).severity is Severity.WARNING
+    assert "verbatim" in only("inline-comment", ini("py-tracebacker = 5 ; x")).message
+    vague = only("inline-comment", ini("signal = 15 ; x"))
+    assert vague.severity is Severity.WARNING
+    assert "works only if that option reads just the leading number" in vague.message
 
 
 def test_inline_comment_reaches_options_through_placeholders() -> None:

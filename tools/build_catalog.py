@@ -7,7 +7,8 @@ The facts in ``tools/uwsgi-facts/`` were extracted from uWSGI's source:
   shortcut and the ``#if`` conditions around it;
 - ``first-seen.json``: the 92 release tags in date order;
 - ``history.json``: the runs of release tags (in version order) that declare each option name,
-  and those where its handler is ``uwsgi_opt_deprecated``. This script writes it with ``--scan``;
+  those where its handler is ``uwsgi_opt_deprecated``, and the plugin directories
+  (``plugins/NAME``) of every tag. This script writes it with ``--scan``;
 - ``pyuwsgi-2.0.30-dump-options.txt``: what the pyuwsgi 2.0.30 wheel's binary lists.
 
 This script only reshapes the facts into the compact form the linter loads; no help text is
@@ -210,11 +211,14 @@ def build(facts: Path) -> dict[str, Any]:
                 known = options[name].setdefault("aliases", [])
                 known.extend(n for n in names if n != name and n not in known)
     historic = {name: runs for name, runs in sorted(present.items()) if name not in options}
+    declaring = {plugin_of(e) for table in (stable, development)
+                 for entries in table.values() for e in entries}
     return {
         "releases": order,
         "pyuwsgi-2.0.30": sorted(pyuwsgi),
         "options": options,
         "historic": historic,
+        "plugins": sorted((set(history["plugins"]) | declaring) - {""}),
     }
 
 
@@ -237,21 +241,35 @@ def _declared(repo: Path, tag: str) -> dict[str, bool]:
     return names
 
 
+def _plugin_directories(repo: Path, tag: str) -> list[str]:
+    """The plugins the source tree bundles at ``tag`` (its ``plugins/NAME`` directories)."""
+    found = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "-d", "--name-only", tag, "plugins/"],
+        capture_output=True, text=True, errors="replace", check=False,
+    )
+    if found.returncode != 0:
+        raise SystemExit(f"git ls-tree failed at {tag}: {found.stderr.strip()}")
+    return [line.split("/", 1)[1] for line in found.stdout.splitlines()]
+
+
 def scan(repo: Path, facts: Path) -> None:
     """Rewrite ``history.json`` from the release tags of a uWSGI git clone."""
     tags: list[str] = json.loads((facts / "first-seen.json").read_text())["tags"]
     present: dict[str, list[str]] = {}
     deprecated: dict[str, list[str]] = {}
+    plugins: set[str] = set()
     for tag in sorted(tags, key=Version):
         for name, stale in _declared(repo, tag).items():
             present.setdefault(name, []).append(tag)
             if stale:
                 deprecated.setdefault(name, []).append(tag)
+        plugins.update(_plugin_directories(repo, tag))
     order = sorted(tags, key=Version)
-    history = {
+    history: dict[str, Any] = {
         kind: {name: ranges(releases, order) for name, releases in table.items()}
         for kind, table in (("present", present), ("deprecated", deprecated))
     }
+    history["plugins"] = sorted(plugins)
     (facts / "history.json").write_text(render(history))
 
 

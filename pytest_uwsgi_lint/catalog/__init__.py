@@ -201,6 +201,13 @@ def releases() -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def plugins() -> frozenset[str]:
+    """The plugins uWSGI's source tree bundles (its ``plugins/NAME`` directories) in any
+    release or on the development branch: the catalog knows every option they declare."""
+    return frozenset(str(name) for name in _raw()["plugins"])
+
+
+@lru_cache(maxsize=1)
 def _ranks() -> dict[str, int]:
     return {tag: i for i, tag in enumerate(releases())}
 
@@ -268,6 +275,7 @@ __all__ = [
     "master_implying",
     "options",
     "parse_version",
+    "plugins",
     "pyuwsgi_options",
     "releases",
     "table_for",
