@@ -445,3 +445,35 @@ def test_oracle_sections(data: bytes) -> None:
     missing = b"Can't find section" in shown.stderr
     assert missing == (shown.entries == [])
     assert missing == bool(lint("section-not-found", data))
+
+
+# -- boolean-as-path ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "written"), [
+    ("daemonize = true", "goes to the background and writes its log to a file named `true`"),
+    ("daemonize2 = Off", "goes to the background and writes its log to a file named `Off`"),
+    ("logto = 1", "writes its log to a file named `1`"),
+    ("safe-pidfile = yes", "writes its pid to a file named `yes`"),
+])
+def test_a_switch_word_for_a_file_option_is_a_file_name(line: str, written: str) -> None:
+    found = only("boolean-as-path", ini("master = true", line))
+    assert found.line == 3
+    assert found.message == f"`{line}` is no switch: uWSGI {written} in its working directory"
+
+
+@pytest.mark.parametrize("lines", [
+    ("daemonize = /var/log/uwsgi/app.log",),
+    ("pidfile = /run/uwsgi/true",),
+    ("logto = true", "logto = /var/log/app.log"),  # the last one applies
+    ("logto = %(log)",),
+])
+def test_file_options_naming_files_are_left_alone(lines: tuple[str, ...]) -> None:
+    assert lint("boolean-as-path", ini("master = true", *lines)) == []
+
+
+def test_a_vassal_logs_to_the_file_without_going_to_the_background() -> None:
+    text = ini("master = true", "daemonize = true").encode()
+    settings = Settings(select=("boolean-as-path",), deployment="emperor-vassal")
+    [found] = lint_bytes(text, "/srv/app/app.ini", settings=settings).findings
+    assert "uWSGI writes its log to a file named `true`" in found.message
