@@ -73,3 +73,25 @@ def test_hook_fails_on_a_bad_config_and_ignores_other_ini_files(
     passing = _try_repo(consumer, home)
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "Passed" in passing.stdout
+
+
+def test_a_file_named_like_an_option_is_linted_not_obeyed(
+    consumer: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """pre-commit appends file names after the hook's arguments: without `--`, a committed
+    ``--write-baseline=zz.ini`` would record every finding into zz.ini and pass the hook."""
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    trap = consumer / "--write-baseline=zz.ini"
+    trap.write_text(BAD)
+    (consumer / "deploy" / "bad.ini").write_text(BAD)
+    _git(consumer, "add", "-A")
+    try:
+        result = _try_repo(consumer, home)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "--write-baseline=zz.ini:" in result.stdout
+        assert "deploy/bad.ini:" in result.stdout
+        assert not (consumer / "zz.ini").exists()
+    finally:
+        trap.unlink()
+        (consumer / "deploy" / "bad.ini").unlink()
+        _git(consumer, "add", "-A")
