@@ -15,7 +15,6 @@ decided is kept with its ``condition`` so rules do not report it as certain.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -37,14 +36,9 @@ from pytest_uwsgi_lint.reader import (
     IniFile,
     read_ini,
 )
-from pytest_uwsgi_lint.sources import UnreadableSource, read_source, real_path
+from pytest_uwsgi_lint.sources import PROCESS_FILES, UnreadableSource, read_source, real_path
 from pytest_uwsgi_lint.values import atoi
 
-#: Files that describe the process reading them: what uWSGI would read there is not what the
-#: linter's own process would (``/proc/sys/...`` describes the host, and is read like ``%k``).
-#: Matched on the path as written and on the path it resolves to, which ``//proc/self``,
-#: ``/./proc/self`` or a link to ``/proc/self/environ`` would otherwise get past.
-_PROCESS_FILES = re.compile(r"/proc/(?:self|thread-self|[0-9]+)/")
 MAX_DEPTH = 32
 
 MAX_FOR_ITEMS = 10_000
@@ -67,7 +61,11 @@ _OTHER_FORMATS = (".xml", ".yaml", ".yml", ".json", ".js")
 
 
 def _of_this_process(path: str) -> bool:
-    return bool(_PROCESS_FILES.match(path) or _PROCESS_FILES.match(real_path(path)))
+    """A file of the reading process: what uWSGI would read there is not what the linter's
+    own process would (``/proc/sys/...`` describes the host, and is read like ``%k``). Matched
+    on the path as written and as it resolves, which ``//proc/self``, ``/./proc/self`` or a
+    link to ``/proc/self/environ`` would otherwise get past."""
+    return bool(PROCESS_FILES.match(path) or PROCESS_FILES.match(real_path(path)))
 
 
 def scheme_of(source: str) -> str:
@@ -283,7 +281,7 @@ class Loader:
 
     def _load_file(self, path: str, section: str, via: Entry) -> None:
         key = (real_path(path), section)
-        if _PROCESS_FILES.match(key[0]):  # reached through the config's folder
+        if PROCESS_FILES.match(key[0]):  # reached through the config's folder
             self._event("config-source-not-read", via, path)
             return
         chain = (*via.chain, f"{via.path}:{via.line}")

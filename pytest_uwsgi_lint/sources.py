@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterator
@@ -91,6 +92,25 @@ def _kernel_log() -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
+#: Files that describe the process reading them (its environment, memory, descriptors):
+#: what they say is about the linter, not uWSGI, and a report must not carry it.
+PROCESS_FILES = re.compile(r"/proc/(?:self|thread-self|[0-9]+)/")
+
+
+@lru_cache(maxsize=1)
+def _proc_device() -> int | None:
+    try:
+        return os.stat("/proc/self").st_dev
+    except OSError:
+        return None
+
+
+def _of_a_process(path: str, info: os.stat_result) -> bool:
+    """Whether ``path`` (``info``) is a file of ``/proc/PID/``, however it is named: only a
+    file on that file system has its real path worked out."""
+    return info.st_dev == _proc_device() and bool(PROCESS_FILES.match(os.path.realpath(path)))
+
+
 def _refusal(path: str, info: os.stat_result) -> UnreadableSource | None:
     """Why the file ``info`` describes is not to be read, or None for an ordinary file."""
     if not stat.S_ISREG(info.st_mode):
@@ -99,6 +119,9 @@ def _refusal(path: str, info: os.stat_result) -> UnreadableSource | None:
         return UnreadableSource("is the kernel's log, whose reads take the messages they "
                                 "return from the system logger, or wait for one; it was not "
                                 "read", present=True)
+    if _of_a_process(path, info):
+        return UnreadableSource("describes the process that reads it (the linter, not uWSGI); "
+                                "it was not read", present=True)
     return None
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_uwsgi_lint import engine
+from pytest_uwsgi_lint import cli, engine
 from pytest_uwsgi_lint.sources import UnreadableSource, read_source
 
 KERNEL_LOG = Path("/proc/kmsg")
@@ -76,3 +76,29 @@ def test_the_kernel_log_is_never_opened(
                                  "from the system logger, or wait for one; it was not read")
     assert _included(path) == ["config-source-not-read"] * 2
     assert opened == []
+
+
+@pytest.mark.parametrize("name", ["/proc/self/environ", "//proc/self/environ",
+                                  f"/proc/{os.getpid()}/environ", "link.ini"])
+def test_a_file_of_the_reading_process_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    name: str
+) -> None:
+    """Whoever asks (a config named on the command line, a settings file, a baseline), the
+    linter's own environment must not end up in a report: CI secrets live there."""
+    monkeypatch.setenv("SECRET_TOKEN", "ghp_supersecret")
+    (tmp_path / "link.ini").symlink_to("/proc/self/environ")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UnreadableSource, match="describes the process that reads it"):
+        read_source(name)
+    report = engine.lint_source(name)
+    assert [f.name for f in report.findings] == ["file-unreadable"]
+    (tmp_path / "setup.cfg").symlink_to("/proc/self/environ")
+    with pytest.raises(SystemExit):
+        cli.main(["app.ini"])
+    assert "ghp_supersecret" not in capsys.readouterr().err
+
+
+def test_other_proc_files_are_still_read() -> None:
+    """``/proc/sys/...`` describes the host uWSGI would run on too, as ``%k`` does."""
+    assert read_source("/proc/sys/kernel/ostype").startswith(b"Linux")
