@@ -36,15 +36,18 @@ from pytest_uwsgi_lint.reader import (
     IniFile,
     read_ini,
 )
-from pytest_uwsgi_lint.sources import PROCESS_FILES, UnreadableSource, read_source, real_path
+from pytest_uwsgi_lint.sources import (
+    MAX_LOADS,
+    PROCESS_FILES,
+    UnreadableSource,
+    read_source,
+    real_path,
+)
 from pytest_uwsgi_lint.values import atoi
 
 MAX_DEPTH = 32
 
 MAX_FOR_ITEMS = 10_000
-#: Files one config may read in all: an include tree that fans out (each file including the
-#: next one twice) reaches millions of loads within the depth bound.
-MAX_LOADS = 1_000
 #: Options that loop bodies may add in all (items times lines), and the size of their values
 #: (a 1 MB line in a 10,000-item loop is 10 GB); past either, the rest of each body is
 #: exported once instead of once per item.
@@ -547,6 +550,7 @@ def load(
 
 __all__ = [
     "EXECUTING_SCHEMES",
+    "MAX_LOADS",
     "OUTSIDE_EVENTS",
     "LoadEvent",
     "Loaded",

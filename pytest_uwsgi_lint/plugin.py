@@ -189,6 +189,20 @@ def _running_code_stamp() -> str:
     return code_stamp()
 
 
+def _read_each(path: str, data: bytes, others: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+    """``path`` (read as ``data``), then each other file as it is now, one at a time: a load
+    reads at most 10 MiB in all, plus the file that crossed the bound, so past twice that
+    (a cache file written by hand) the key cannot match and reading stops."""
+    from pytest_uwsgi_lint.sources import MAX_BYTES, read_source
+
+    left = 2 * MAX_BYTES - len(data)
+    yield path, data
+    for other in others:
+        content = read_source(other, max(left, 0))
+        left -= len(content)
+        yield other, content
+
+
 def settings_digest(settings: Settings) -> str:
     """What a lint outcome depends on besides the files read and the working directory (which
     each key adds): the plugin version and code, every setting, the uWSGI targeted, and this
@@ -221,6 +235,17 @@ def _outcome(value: Any) -> Outcome | None:
         if isinstance(key, str) and well_formed and paths and text:
             return key, tuple(paths), failure
     return None
+
+
+def _stored_outcomes(cache: pytest.Cache | None) -> Any:
+    """What the cache holds for the plugin; nothing when it cannot be read back (pytest's own
+    reader lets a JSON nested thousands deep, which a restored cache may hold, raise)."""
+    if cache is None:
+        return {}
+    try:
+        return cache.get(CACHE_KEY, {})
+    except RecursionError:
+        return {}
 
 
 def _outcomes(stored: Any) -> dict[str, Outcome]:
@@ -298,7 +323,7 @@ class LintSession:
         self.settings = config.stash[SETTINGS]
         self.digest = settings_digest(self.settings)
         self.cache: pytest.Cache | None = getattr(config, "cache", None)
-        self.known = _outcomes(self.cache.get(CACHE_KEY, {}) if self.cache is not None else {})
+        self.known = _outcomes(_stored_outcomes(self.cache))
         self.outcomes: dict[str, Outcome] = {}
         self.walked: set[str] = set()  # real paths of the configs collected in walks
         self.mark = getattr(pytest.mark, MARKER)  # built once, not per item
@@ -319,14 +344,14 @@ class LintSession:
     def _stored(self, nodeid: str, cwd: str, path: str, data: bytes) -> Outcome | None:
         """The outcome stored for ``nodeid`` if ``path`` (read as ``data``) and every file
         its load read are as they were, from the same directory and settings; else None."""
-        from pytest_uwsgi_lint.sources import UnreadableSource, read_source
+        from pytest_uwsgi_lint.sources import MAX_LOADS, UnreadableSource
 
         known = self.known.get(nodeid)
-        if known is None or known[1][0] != path:
-            return None
+        if known is None or known[1][0] != path or len(known[1]) > MAX_LOADS + 1:
+            return None  # no load reads more files: not an outcome this plugin stored
         key, paths, _ = known
         try:
-            current = self.key(cwd, [(path, data), *((p, read_source(p)) for p in paths[1:])])
+            current = self.key(cwd, _read_each(path, data, paths[1:]))
         except UnreadableSource:
             return None
         return known if current == key else None

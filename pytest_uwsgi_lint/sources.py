@@ -18,6 +18,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 MAX_BYTES = 10 * 1024 * 1024
+#: Files one config may read in all: an include tree that fans out (each file including the
+#: next one twice) reaches millions of loads within the depth bound.
+MAX_LOADS = 1_000
 
 _KINDS = {
     stat.S_IFIFO: "a FIFO",
@@ -215,6 +218,7 @@ def read_source(path: str, limit: int = MAX_BYTES) -> bytes:
 
 __all__ = [
     "MAX_BYTES",
+    "MAX_LOADS",
     "UnreadableSource",
     "forget_directories",
     "read_chunks",

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import pytest_uwsgi_lint
-from pytest_uwsgi_lint import engine, plugin, report
+from pytest_uwsgi_lint import engine, plugin, report, sources
 from pytest_uwsgi_lint.engine import Settings
 from pytest_uwsgi_lint.findings import Severity
 from pytest_uwsgi_lint.registry import Rule, all_rules
@@ -870,3 +870,31 @@ def test_a_config_reached_through_a_folder_link_is_one_item(pytester: pytest.Pyt
     (pytester.path / "conf" / "self").symlink_to(".")
     result = run(pytester, "--uwsgi-lint", "conf")
     result.assert_outcomes(failed=1)
+
+
+@pytest.mark.parametrize("stored", ["deep", "long", "big"])
+def test_a_cache_written_by_hand_cannot_exhaust_the_run(
+    configs: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, stored: str
+) -> None:
+    """A restored ``.pytest_cache`` is input too: JSON nested 100,000 deep, an entry listing
+    more files than a load reads, or files adding up to more bytes than a load reads (6.8 MB
+    listed 2,000 times took 13 GB), are not outcomes this plugin stored: the config is
+    linted again."""
+    (configs.path / "big.txt").write_bytes(b"x" * (8 * 1024**2))
+    entry = ["0" * 64, ["good.ini", *["big.txt"] * (5 if stored == "big" else 1_002)], None]
+    text = "[" * 100_000 + "]" * 100_000 if stored == "deep" else json.dumps({
+        "good.ini::uwsgi-lint": entry})
+    (configs.path / STORE).parent.mkdir(parents=True, exist_ok=True)
+    (configs.path / STORE).write_text(text)
+    reads: list[str] = []
+    real_read = sources.read_source
+
+    def counted(path: str, limit: int = sources.MAX_BYTES) -> bytes:
+        data = real_read(path, limit)
+        reads.append(path)
+        return data
+
+    monkeypatch.setattr(sources, "read_source", counted)
+    run(configs, "--uwsgi-lint", "good.ini").assert_outcomes(passed=1)
+    assert linted(configs) == ["good.ini"]
+    assert reads.count("big.txt") <= 2
