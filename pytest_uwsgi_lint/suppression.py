@@ -54,20 +54,26 @@ def parse(ini: IniFile) -> list[Suppression]:
 
 def apply(findings: Iterable[Finding], suppressions: list[Suppression], path: str) -> list[Finding]:
     """The findings no suppression silences; marks which suppressions were used. Each
-    finding is checked against the suppressions of its own line and the file-wide ones only,
-    by name and by code."""
-    by_target: dict[int | None, list[tuple[Suppression, frozenset[str]]]] = {}
+    finding looks up the suppressions of its own line and the file-wide ones by its name and
+    its code, so a file of 90,000 suppressions costs no more per finding than one of ten."""
+    # (target line, None for the whole file; name) -> the suppressions not yet marked used
+    waiting: dict[tuple[int | None, str], list[Suppression]] = {}
     for item in suppressions:
-        by_target.setdefault(item.target_line, []).append((item, frozenset(item.names)))
+        for name in item.names:
+            waiting.setdefault((item.target_line, name), []).append(item)
     kept = []
     for finding in findings:
         silenced = False
         if finding.path == path:
-            for item, names in (*by_target.get(None, ()), *by_target.get(finding.line, ())):
+            for target in (None, finding.line):
                 for name in (finding.name, finding.code):
-                    if name in names:
+                    items = waiting.get((target, name))
+                    if items is None:
+                        continue
+                    silenced = True
+                    for item in items:
                         item.used.add(name)
-                        silenced = True
+                    items.clear()  # marked once; the key stays, and keeps silencing
         if not silenced:
             kept.append(finding)
     return kept
