@@ -322,7 +322,7 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
             outcomes.append(outcome)
             if args.fix and outcome.changed:
                 try:
-                    write_atomically(outcome.path, outcome.fixed)
+                    write_atomically(outcome.path, outcome.fixed, outcome.original)
                 except UnwritableFile as error:
                     err.write(f"uwsgi-lint: cannot write {shown_path(outcome.path)}: {error}\n")
                     unwritable = True

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from pytest_uwsgi_lint.findings import Edit, Finding
 from pytest_uwsgi_lint.reader import decode
+from pytest_uwsgi_lint.sources import UnreadableSource, read_source
 
 MAX_ROUNDS = 10
 MAX_LINTS = 20
@@ -264,22 +265,25 @@ class UnwritableFile(Exception):
     """A file ``--fix`` cannot or will not replace; the message says why, in the user's terms."""
 
 
-def write_atomically(path: str, data: bytes) -> None:
+def write_atomically(path: str, data: bytes, expected: bytes | None = None) -> None:
     """Replace the file ``path`` names with ``data`` so a crash leaves either the old or the new
     file. A symbolic link is followed (replacing the link would leave the file it points to
-    unfixed); the new file keeps the old one's mode, owner and group."""
+    unfixed); the new file keeps the old one's mode, owner and group. With ``expected``, the
+    file must still hold those bytes just before it is replaced: an edit made while it was
+    being linted is not thrown away."""
     real = os.path.realpath(path)
     info = _replaceable(path, real)
     try:
-        _replace(real, data, info)
+        _replace(real, data, info, expected)
     except OSError as error:
         raise UnwritableFile(
             f"cannot put a new copy in {os.path.dirname(real)}: {reason(error)}"
         ) from None
 
 
-def _replace(real: str, data: bytes, info: os.stat_result) -> None:
-    """Write ``data`` to a temporary file beside ``real`` and rename it over ``real``."""
+def _replace(real: str, data: bytes, info: os.stat_result, expected: bytes | None) -> None:
+    """Write ``data`` to a temporary file beside ``real`` and rename it over ``real``, if
+    ``real`` still holds ``expected`` (when given)."""
     descriptor, temporary = tempfile.mkstemp(prefix=".uwsgi-lint-", dir=os.path.dirname(real))
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -288,11 +292,21 @@ def _replace(real: str, data: bytes, info: os.stat_result) -> None:
             _keep_owner(handle.fileno(), info)
             os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))
             os.fsync(handle.fileno())
+        if expected is not None and _now_holds(real) != expected:
+            raise UnwritableFile("it changed while it was being linted; nothing was written, "
+                                 "run the fix again")
         os.replace(temporary, real)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def _now_holds(real: str) -> bytes | None:
+    try:
+        return read_source(real)
+    except UnreadableSource:
+        return None
 
 
 def _replaceable(path: str, real: str) -> os.stat_result:

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_uwsgi_lint import cli
+from pytest_uwsgi_lint import cli, engine
 from pytest_uwsgi_lint.engine import FileReport, Settings, lint_bytes
 from pytest_uwsgi_lint.findings import Edit, Finding, Severity
 from pytest_uwsgi_lint.fixes import (
@@ -425,3 +425,27 @@ def test_fixed_files_read_in_uwsgi_as_intended(oracle: str) -> None:
     assert uwsgi_oracle.show_config(_fix(messy, *others).fixed).entries == [
         (b"die-on-term", b"true"), (b"master", b"true"), (b"lazy-apps", b"false")
     ]
+
+
+def test_an_edit_made_while_the_file_was_linted_is_not_thrown_away(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fixed copy is written from the bytes that were linted: a line someone added in
+    between would be lost without a word, and the run would say the file was fixed."""
+    config = tmp_path / "app.ini"
+    config.write_text("[uwsgi]\nmodule = app\n")
+    linted = engine.lint_source
+    edits = ["processes = 4\n"]
+
+    def lint_then_edit(spec: str, settings: Settings) -> FileReport:
+        report = linted(spec, settings)
+        with open(config, "a") as handle:
+            handle.write("".join(edits))  # once, after the first lint
+        edits.clear()
+        return report
+
+    monkeypatch.setattr(cli, "lint_source", lint_then_edit)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["--fix", "--select", "master-not-enabled", "app.ini"]) == cli.EXIT_USAGE
+    assert config.read_text() == "[uwsgi]\nmodule = app\nprocesses = 4\n"
+    assert "changed while it was being linted; nothing was written" in capsys.readouterr().err
