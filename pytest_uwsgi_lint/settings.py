@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePath
@@ -88,11 +87,27 @@ class Settings:
         """Whether ``per-file-ignores`` silences ``finding`` for its file."""
         if not self.per_file_ignores:
             return False
-        relative = _relative_posix(finding.path, self.root)
-        return any(
-            matches_glob(relative, pattern) and finding_matches(finding, selectors)
-            for pattern, selectors in self.per_file_ignores
-        )
+        ignored = self._ignored_in.get(finding.path)
+        if ignored is None:
+            relative = _relative_posix(finding.path, self.root)
+            ignored = self._ignored_in[finding.path] = frozenset().union(*(
+                names for pattern, names in self._ignore_table if matches_glob(relative, pattern)
+            ))
+        return finding.name in ignored
+
+    @cached_property
+    def _ignore_table(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Each ``per-file-ignores`` glob with the names of the rules it silences, worked out
+        once: selecting rules for every finding and glob took a minute on a long list."""
+        from pytest_uwsgi_lint.registry import select_rules
+
+        return tuple((pattern, frozenset(rule.name for rule in select_rules(tuple(selectors))))
+                     for pattern, selectors in self.per_file_ignores if selectors)
+
+    @cached_property
+    def _ignored_in(self) -> dict[str, frozenset[str]]:
+        """The rules silenced in each file met so far, by path."""
+        return {}
 
     def excluded(self, path: str) -> bool:
         """Whether a file met while walking a directory is excluded by ``exclude``."""
@@ -118,11 +133,4 @@ def matches_glob(relative: str, pattern: str) -> bool:
     return "/" not in pattern and fnmatch.fnmatchcase(relative.rsplit("/", 1)[-1], pattern)
 
 
-def finding_matches(finding: Finding, selectors: Sequence[str]) -> bool:
-    from pytest_uwsgi_lint.registry import find_rule, select_rules
-
-    rule = find_rule(finding.name)
-    return bool(selectors) and rule is not None and rule in select_rules(tuple(selectors))
-
-
-__all__ = ["Settings", "finding_matches", "matches_glob"]
+__all__ = ["Settings", "matches_glob"]

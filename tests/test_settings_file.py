@@ -173,6 +173,21 @@ def test_per_file_ignores_and_exclude_apply(tmp_path: Path) -> None:
     assert [Path(f.path).parent.name for f in found] == ["apps"]
 
 
+def test_per_file_ignores_add_up_per_file_and_stay_with_their_file(tmp_path: Path) -> None:
+    """Every glob a file matches adds its rules (by name, code or prefix); what one file
+    silences (worked out once per file) never reaches another."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.uwsgi-lint]\nselect = ["UWM001", "UWC002"]\n'
+        'per-file-ignores = { "legacy/*" = ["UWM"], "*.ini" = ["unknown-option"] }\n')
+    for folder in ("legacy", "apps"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "app.ini").write_text("[uwsgi]\nmodule = app\nmastr = 1\n")
+    settings = to_settings(find_settings(tmp_path))
+    found = lint_paths([str(tmp_path / "apps"), str(tmp_path / "legacy")], settings)
+    assert [(Path(f.path).parent.name, f.name) for f in found] == [
+        ("apps", "master-not-enabled")]
+
+
 # hostile settings files: every wrong shape is a SettingsError naming the key --------------
 
 WRONG_TYPES = [
