@@ -175,7 +175,7 @@ def load_spec(data: bytes, path: str, section: str, settings: Settings) -> Loade
         data,
         path,
         section,
-        env=dict(settings.env),
+        env=settings.env_table,
         uwsgi_version=settings.reported_version,
         env_complete=settings.env_complete,
     )

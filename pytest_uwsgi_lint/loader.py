@@ -544,7 +544,7 @@ def load(
     env_complete: bool = False,
 ) -> Loaded:
     """The configuration uWSGI would run when started with ``--ini path:section``."""
-    loader = Loader(env=dict(env or {}), env_complete=env_complete, uwsgi_version=uwsgi_version)
+    loader = Loader(env=env or {}, env_complete=env_complete, uwsgi_version=uwsgi_version)
     return loader.load_top(data, path, section)
 
 

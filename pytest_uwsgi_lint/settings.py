@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePath
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from pytest_uwsgi_lint import catalog
@@ -53,6 +55,11 @@ class Settings:
     @cached_property
     def version(self) -> Version:
         return self.target.version
+
+    @cached_property
+    def env_table(self) -> Mapping[str, str]:
+        """``env`` as a lookup table, made once for every config of the run."""
+        return MappingProxyType(dict(self.env))
 
     @cached_property
     def reported_version(self) -> str:

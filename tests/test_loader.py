@@ -8,11 +8,13 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pytest_uwsgi_lint import engine
 from pytest_uwsgi_lint.engine import Settings, lint_paths, lint_source, lint_text
 from pytest_uwsgi_lint.findings import Finding, Severity
 from pytest_uwsgi_lint.loader import (
@@ -528,3 +530,25 @@ def test_a_link_switched_between_two_runs_is_followed(tmp_path: Path) -> None:
         current.symlink_to(f"releases/{release}")
         found.append([f.name for f in lint_paths([str(current / "app.ini")], settings)])
     assert found == [[], ["master-not-enabled"]]
+
+
+def test_the_declared_environment_is_made_once_for_every_config(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A settings file may declare 400,000 variables: copying them for each config took 90 ms
+    a config. Every load gets the same read-only table."""
+    tables: list[Mapping[str, str]] = []
+    real_load = load
+
+    def recorded(*args: Any, **named: Any) -> Loaded:
+        tables.append(named["env"])
+        return real_load(*args, **named)
+
+    monkeypatch.setattr(engine, "load", recorded)
+    settings = Settings(env=(("PORT", "8000"),))
+    for _ in range(2):
+        socket = engine.load_text("[uwsgi]\nsocket = :$(PORT)\n", settings).last("socket")
+        assert socket is not None and socket.value == ":8000"
+    assert tables[0] is tables[1] and dict(tables[0]) == {"PORT": "8000"}
+    with pytest.raises(TypeError):
+        tables[0]["PORT"] = "1"  # type: ignore[index]
