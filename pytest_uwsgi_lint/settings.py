@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -98,17 +99,17 @@ class Settings:
         if ignored is None:
             relative = _relative_posix(finding.path, self.root)
             ignored = self._ignored_in[finding.path] = frozenset().union(*(
-                names for pattern, names in self._ignore_table if matches_glob(relative, pattern)
+                names for glob, names in self._ignore_table if glob.matches(relative)
             ))
         return finding.name in ignored
 
     @cached_property
-    def _ignore_table(self) -> tuple[tuple[str, frozenset[str]], ...]:
+    def _ignore_table(self) -> tuple[tuple[Glob, frozenset[str]], ...]:
         """Each ``per-file-ignores`` glob with the names of the rules it silences, worked out
         once: selecting rules for every finding and glob took a minute on a long list."""
         from pytest_uwsgi_lint.registry import select_rules
 
-        return tuple((pattern, frozenset(rule.name for rule in select_rules(tuple(selectors))))
+        return tuple((Glob(pattern), frozenset(r.name for r in select_rules(tuple(selectors))))
                      for pattern, selectors in self.per_file_ignores if selectors)
 
     @cached_property
@@ -121,7 +122,11 @@ class Settings:
         if not self.exclude:  # asked for every file collected: skip the path arithmetic
             return False
         relative = _relative_posix(path, self.root)
-        return any(matches_glob(relative, pattern) for pattern in self.exclude)
+        return any(glob.matches(relative) for glob in self._excluded_globs)
+
+    @cached_property
+    def _excluded_globs(self) -> tuple[Glob, ...]:
+        return tuple(map(Glob, self.exclude))
 
     def fails(self, finding: Finding) -> bool:
         return finding.severity.rank >= self.fail_on.rank
@@ -133,11 +138,20 @@ def _relative_posix(path: str, root: str) -> str:
     return PurePath(absolute if relative.startswith("..") else relative).as_posix()
 
 
-def matches_glob(relative: str, pattern: str) -> bool:
-    """ruff-style globs: a pattern without ``/`` also matches the file name alone."""
-    if fnmatch.fnmatchcase(relative, pattern):
-        return True
-    return "/" not in pattern and fnmatch.fnmatchcase(relative.rsplit("/", 1)[-1], pattern)
+class Glob:
+    """A ruff-style glob, compiled once: a pattern without ``/`` also matches the file name
+    alone. (``fnmatch`` compiles again past its cache of 32,768 patterns, which made a long
+    ``exclude`` list cost seconds per file.)"""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._match = re.compile(fnmatch.translate(pattern)).match
+        self._by_name = "/" not in pattern
+
+    def matches(self, relative: str) -> bool:
+        if self._match(relative):
+            return True
+        return self._by_name and self._match(relative.rsplit("/", 1)[-1]) is not None
 
 
-__all__ = ["Settings", "matches_glob"]
+__all__ = ["Glob", "Settings"]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pytest_uwsgi_lint import cli
 from pytest_uwsgi_lint.engine import Settings, lint_paths
 from pytest_uwsgi_lint.findings import Severity
+from pytest_uwsgi_lint.settings import Glob
 from pytest_uwsgi_lint.settings_file import (
     COMMAND_LINE_ONLY,
     KNOWN_KEYS,
@@ -186,6 +187,27 @@ def test_per_file_ignores_add_up_per_file_and_stay_with_their_file(tmp_path: Pat
     found = lint_paths([str(tmp_path / "apps"), str(tmp_path / "legacy")], settings)
     assert [(Path(f.path).parent.name, f.name) for f in found] == [
         ("apps", "master-not-enabled")]
+
+
+@pytest.mark.parametrize(("pattern", "relative", "matched"), [
+    ("*.ini", "deploy/app.ini", True),  # no `/`: the file name alone may match
+    ("legacy/*.ini", "legacy/app.ini", True),
+    ("legacy/*.ini", "apps/legacy.ini", False),
+    ("vendor/*", "vendor/x/y.ini", True),  # `*` crosses folders, as in ruff's globs
+    ("app[0-9].ini", "app7.ini", True),
+])
+def test_globs_match_as_ruff_globs_do(pattern: str, relative: str, matched: bool) -> None:
+    assert Glob(pattern).matches(relative) is matched
+
+
+def test_a_long_exclude_list_excludes_what_it_names(tmp_path: Path) -> None:
+    """Globs are compiled once per run: past fnmatch's cache of 32,768 patterns each file
+    compiled them all again (36 s for 20 configs and 40,000 globs)."""
+    settings = Settings(exclude=(*(f"gen{n}/*" for n in range(40_000)), "old/*"),
+                        root=str(tmp_path))
+    assert settings.excluded(str(tmp_path / "old" / "a.ini"))
+    assert settings.excluded(str(tmp_path / "gen39999" / "a.ini"))
+    assert not settings.excluded(str(tmp_path / "new" / "a.ini"))
 
 
 # hostile settings files: every wrong shape is a SettingsError naming the key --------------
