@@ -144,18 +144,19 @@ def _matches(candidate: Rule, selector: str) -> bool:
 def unknown_selectors(selectors: Iterable[str]) -> list[str]:
     """Selectors that match no rule at all (a typo in ``--select`` is a usage error)."""
     rules = all_rules()
-    return [s for s in selectors if not any(_matches(r, s) for r in rules)]
+    return [s for s in dict.fromkeys(selectors) if not any(_matches(r, s) for r in rules)]
 
 
 def select_rules(
     select: Sequence[str] | None = None, ignore: Sequence[str] = ()
 ) -> tuple[Rule, ...]:
     """Rules chosen by code, code prefix (``UWM``, ``UWM00``) or name; ``ALL`` is every rule."""
-    chosen = select or ("ALL",)
+    chosen = tuple(dict.fromkeys(select or ("ALL",)))  # each selector once: a list may repeat
+    ignored = tuple(dict.fromkeys(ignore))  # one a hundred thousand times
     return tuple(
         r
         for r in all_rules()
-        if any(_matches(r, s) for s in chosen) and not any(_matches(r, s) for s in ignore)
+        if any(_matches(r, s) for s in chosen) and not any(_matches(r, s) for s in ignored)
     )
 
 
