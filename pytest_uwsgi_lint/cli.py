@@ -35,7 +35,7 @@ from pytest_uwsgi_lint.fixes import (
     unified_diff,
     write_atomically,
 )
-from pytest_uwsgi_lint.reader import decode
+from pytest_uwsgi_lint.reader import decode, encode
 from pytest_uwsgi_lint.registry import Rule, all_rules, find_rule
 from pytest_uwsgi_lint.report import (
     format_finding,
@@ -347,7 +347,7 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
     elif args.baseline is not None:
         findings = new_findings(findings, known)
     if args.diff:
-        out.write("".join(unified_diff(o) for o in outcomes if o.changed))
+        _write_bytes(out, "".join(unified_diff(o) for o in outcomes if o.changed))
         _report_fixes(outcomes, "Would fix", err)
     elif args.format == "text":
         for finding in findings:  # one at a time: the whole text may be as big as the findings
@@ -372,6 +372,18 @@ def _lint(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO
     if not args.exit_zero and any(settings.fails(f) for f in findings):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _write_bytes(out: TextIO, text: str) -> None:
+    """``text`` with the bytes that are not UTF-8 written back as they were in the files (a
+    patch must match them), where ``out`` takes bytes."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(text)
+        return
+    out.flush()
+    buffer.write(encode(text))
+    buffer.flush()
 
 
 def _show_config(spec: str, settings: Settings, err: TextIO) -> int:

@@ -60,11 +60,17 @@ def line_end(data: bytes) -> bytes:
 
 
 def apply_edits(data: bytes, edits: Iterable[Edit]) -> bytes:
-    """Splice ``edits`` (non-overlapping, any order) into ``data``."""
+    """Splice ``edits`` (non-overlapping, any order) into ``data``. In a CRLF file each line
+    written ends with CR, except a last line that no LF follows (a file without a final
+    line end keeps having none, rather than ending in a lone CR)."""
     carriage = b"\r" if line_end(data) == b"\r\n" else b""
     lines = data.split(b"\n")
+    last = len(lines)  # edits go from the end, so the file's last line is known
     for edit in sorted(edits, key=lambda e: (e.line, e.end_line), reverse=True):
-        lines[edit.line - 1 : edit.end_line] = [text + carriage for text in edit.lines]
+        texts = [text + carriage for text in edit.lines]
+        if texts and edit.end_line >= last:
+            texts[-1] = edit.lines[-1]
+        lines[edit.line - 1 : edit.end_line] = texts
     return b"\n".join(lines)
 
 
@@ -351,11 +357,14 @@ def reason(error: OSError) -> str:
 
 
 def unified_diff(outcome: FixOutcome) -> str:
-    """The change as a unified diff (bytes shown losslessly as text)."""
+    """The change as a unified diff that ``patch`` and ``git apply`` take: bytes that are
+    not UTF-8 kept as surrogates (write it with :func:`reader.encode` to get them back), and
+    a last line without a newline marked as such."""
     before = decode(outcome.original).splitlines(keepends=True)
     after = decode(outcome.fixed).splitlines(keepends=True)
     old, new = (_diff_name(f"{side}/{outcome.path}") for side in "ab")
-    return "".join(difflib.unified_diff(before, after, old, new))
+    return "".join(line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n"
+                   for line in difflib.unified_diff(before, after, old, new))
 
 
 def _diff_name(name: str) -> str:

@@ -449,3 +449,30 @@ def test_an_edit_made_while_the_file_was_linted_is_not_thrown_away(
     assert cli.main(["--fix", "--select", "master-not-enabled", "app.ini"]) == cli.EXIT_USAGE
     assert config.read_text() == "[uwsgi]\nmodule = app\nprocesses = 4\n"
     assert "changed while it was being linted; nothing was written" in capsys.readouterr().err
+
+
+def test_a_diff_applies_to_files_without_a_final_newline_or_in_latin_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """`patch` and `git apply` refused the diff: the last line ran into the next one, and a
+    Latin-1 byte came out as the text `\\udce9`."""
+    (tmp_path / "a.ini").write_bytes(b"[uwsgi]\nmaster = true\nprocname = caf\xe9\n"
+                                     b"processes = 4 ; four")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["--diff", "--select", "inline-comment", "a.ini"]) == cli.EXIT_FINDINGS
+    diff = capsysbinary.readouterr().out
+    assert b" procname = caf\xe9\n" in diff
+    assert diff.endswith(b"-processes = 4 ; four\n\\ No newline at end of file\n+; four\n"
+                         b"+processes = 4\n\\ No newline at end of file\n")
+    git = shutil.which("git")
+    if git is not None:
+        (tmp_path / "fix.diff").write_bytes(diff)
+        subprocess.run([git, "apply", "fix.diff"], cwd=tmp_path, check=True)
+        assert (tmp_path / "a.ini").read_bytes().endswith(b"; four\nprocesses = 4")
+
+
+def test_a_crlf_file_without_a_final_line_end_gets_no_lone_cr() -> None:
+    data = b"[uwsgi]\r\nmaster = true\r\nprocesses = 4 ; four"
+    edit = Edit("a.ini", 3, 3, (b"; four", b"processes = 4"))
+    assert apply_edits(data, [edit]) == b"[uwsgi]\r\nmaster = true\r\n; four\r\nprocesses = 4"
+    assert apply_edits(data + b"\r\n", [edit]).endswith(b"; four\r\nprocesses = 4\r\n")
