@@ -78,11 +78,22 @@ def _open_for_writing(path: Path) -> BinaryIO:
     return os.fdopen(descriptor, "wb")
 
 
+def _number(text: str) -> int | str:
+    """A JSON integer; one too long for any line number or format stays text (Python would
+    refuse to convert it, with advice meant for programmers)."""
+    return int(text) if len(text) <= 20 else text
+
+
+def _is_format(value: object) -> bool:
+    """The format number itself: not `true` or `1.0`, which compare equal to it."""
+    return type(value) is int and value == FORMAT
+
+
 def read_baseline(path: Path) -> frozenset[str]:
     """The recorded fingerprints."""
     try:
         data = sources.read_source(str(path.absolute()), MAX_BYTES)  # a file, even one named -
-        document = json.loads(data.decode("utf-8"))
+        document = json.loads(data.decode("utf-8"), parse_int=_number)
     except sources.UnreadableSource as error:
         raise BaselineError(f"{path} {error}") from None
     except UnicodeDecodeError as error:
@@ -91,7 +102,7 @@ def read_baseline(path: Path) -> frozenset[str]:
         raise BaselineError(f"{path}: not a uwsgi-lint baseline (JSON nested too deeply)") from None
     except ValueError as error:
         raise BaselineError(f"{path}: not valid JSON: {error}") from None
-    if not isinstance(document, dict) or document.get("uwsgi-lint-baseline") != FORMAT:
+    if not isinstance(document, dict) or not _is_format(document.get("uwsgi-lint-baseline")):
         raise BaselineError(f"{path}: not a uwsgi-lint baseline (format {FORMAT})")
     findings = document.get("findings")
     if not isinstance(findings, list) or not all(

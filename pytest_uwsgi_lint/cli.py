@@ -144,11 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     baseline = parser.add_mutually_exclusive_group()
     baseline.add_argument(
-        "--baseline", metavar="FILE", type=Path,
+        "--baseline", metavar="FILE", type=_file_path,
         help="report only the findings that FILE does not record",
     )
     baseline.add_argument(
-        "--write-baseline", metavar="FILE", type=Path,
+        "--write-baseline", metavar="FILE", type=_file_path,
         help="record every current finding in FILE (to adopt the linter on old configs)",
     )
     parser.add_argument("--list-rules", action="store_true", help="print every rule and exit")
@@ -202,6 +202,13 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
     except BinaryError as error:
         parser.error(f"--uwsgi-binary: {error}")
     return settings
+
+
+def _file_path(text: str) -> Path:
+    """A baseline's path: an empty one would be taken for the current directory."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names no file")
+    return Path(text)
 
 
 def _check_paths(parser: argparse.ArgumentParser, specs: Sequence[str | None]) -> None:

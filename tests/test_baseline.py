@@ -77,8 +77,14 @@ RECORDED = '{"uwsgi-lint-baseline": 1, "findings": [{"fingerprint": "abc:1"}]}'
      ": malformed findings list"),
     (lambda p: p.write_text('{"uwsgi-lint-baseline": 1, "findings": [{"fingerprint": [1]}]}'),
      ": malformed findings list"),
+    (lambda p: p.write_text('{"uwsgi-lint-baseline": true, "findings": []}'),
+     ": not a uwsgi-lint baseline (format 1)"),  # `true` and `1.0` compare equal to 1
+    (lambda p: p.write_text('{"uwsgi-lint-baseline": 1.0, "findings": []}'),
+     ": not a uwsgi-lint baseline (format 1)"),
+    (lambda p: p.write_text('{"uwsgi-lint-baseline": ' + "9" * 100_000 + ', "findings": []}'),
+     ": not a uwsgi-lint baseline (format 1)"),  # not Python's advice on int conversion
 ], ids=["device", "directory", "loop", "missing", "too-large", "deep", "not-utf8", "dict",
-        "not-a-string"])
+        "not-a-string", "true", "float", "huge-number"])
 def test_unusable_baseline_says_why(
     tmp_path: Path, make: Callable[[Path], object], reason: str
 ) -> None:

@@ -239,6 +239,8 @@ def test_fail_on_sets_the_threshold(
         (["--show-config", ":prod"], "':prod' names the section [prod] but no file"),
         (["--show-config", "clean.ini"],
          "--show-config shows one config and lints none: clean.ini would be ignored"),
+        (["--write-baseline", ""], "--write-baseline: an empty path names no file"),
+        (["--baseline", ""], "--baseline: an empty path names no file"),
     ],
 )
 def test_usage_errors_exit_2(
