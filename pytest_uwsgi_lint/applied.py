@@ -29,10 +29,12 @@ _UINT16_MAX = 65535
 
 def number(entry: Entry) -> int | None:
     """The integer the option's handler stores (``atoi``, ``strtoul``, the 16-bit clamp;
-    megabyte options stay in megabytes), or None when an expansion leaves it unknown."""
-    if has_expansion(entry.value):
-        return None
+    megabyte options stay in megabytes), or None when an expansion leaves it unknown. An
+    immediate option (``listen``) is set while the file is read, before any expansion, so
+    its text is what the handler reads."""
     option = catalog.lookup(entry.key)
+    if has_expansion(entry.value) and (option is None or not option.immediate):
+        return None
     if option is not None and option.kind in ("uint", "megabytes"):
         value = strtoul(entry.value)
         return min(value, _UINT16_MAX) if option.handler == "uwsgi_opt_set_16bit" else value

@@ -91,7 +91,10 @@ def check(config: Config) -> Iterable[Hit]:
     placeholder of a template that was not rendered (`__WORKERS__`, `${WORKERS:-4}`) is read
     the same way, and the message says it looks like one. A plain number followed by an
     inline comment (`buffer-size = 65536 # big`) is left to `inline-comment`, which says what
-    uWSGI reads from it, range included, in its own finding.
+    uWSGI reads from it, range included, in its own finding. `listen` takes effect while the
+    file is read, before any `%(...)`, `$(...)` or `@(...)` is expanded: `listen =
+    @(/proc/sys/net/core/somaxconn)` is a queue of 0 (values of other options that hold such
+    references are judged by what they expand to, once this run can know it).
 
     ## Example
     ```ini
@@ -113,13 +116,20 @@ def check(config: Config) -> Iterable[Hit]:
     integers = target.names_with(_integer)
     for entry in config.entries:
         option = target.option(entry.key) if entry.key in integers else None
-        if option is None or has_expansion(entry.value):
+        if option is None:
             continue
+        expanded = has_expansion(entry.value)
+        if expanded and not option.immediate:
+            continue  # expanded at start-up, from what this run cannot see
         question = (entry.key, option.handler, option.kind, entry.value)
         found = (_VERDICTS[question] if question in _VERDICTS
                  else remember(_VERDICTS, question, _verdict(entry.key, option, entry.value), 4096))
         if found is not None:
             message, fix, severity = found
+            if expanded:
+                message += (f" (`{entry.key}` takes effect while the file is read, before "
+                            "`%(...)`, `$(...)` and `@(...)` are expanded, so uWSGI reads the "
+                            "reference as written)")
             yield Hit.at(entry, message, fix=fix, severity=severity)
 
 

@@ -453,3 +453,14 @@ def test_an_option_the_target_lacks_does_not_switch_the_master_on(
     assert not master_off(legion)
     ssl = {n for n, o in catalog.options().items() if "UWSGI_SSL" in o.build_macros}
     assert master_off(legion, binary=_fake_build(monkeypatch, "2.0.30", ssl))
+
+
+@pytest.mark.parametrize("value", ["%(backlog - 1)", "@(/proc/sys/net/core/somaxconn)",
+                                   "$(BACKLOG)"])
+def test_an_immediate_option_reads_its_references_as_written(value: str) -> None:
+    """`listen` is set while the file is read, before any expansion (corpus configs write
+    `listen = @(/proc/sys/net/core/somaxconn)`, a queue of 0)."""
+    finding = only("value-not-integer", ini("backlog = 128", f"listen = {value}"))
+    assert finding.message.startswith(f"`listen` takes a whole number: uWSGI reads `{value}` "
+                                      "as 0 (`listen` takes effect while the file is read")
+    assert lint("value-not-integer", ini("backlog = 128", "harakiri = %(backlog)")) == []
