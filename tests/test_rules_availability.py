@@ -729,3 +729,27 @@ def test_corpus_emperors_get_no_app_findings() -> None:
                                 "logging"))
     for name in emperors:
         assert lint_source(str(CORPUS / name), settings).findings == [], name
+
+
+# -- env-name-blank, logto-with-daemonize ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ("env = PYTHONHOME = /srv/venv", "defines a variable named `PYTHONHOME `, blanks included"),
+    ("env = LANG\t=C", "defines a variable named `LANG\t`, blanks included"),
+    ("env = LANG", "has no `=`: putenv() in the GNU C library removes `LANG`"),
+])
+def test_env_lines_putenv_does_not_read_as_meant(line: str, said: str) -> None:
+    assert said in only("env-name-blank", ini("master = true", line)).message
+
+
+@pytest.mark.parametrize("line", ["env = LANG=C", "env = A=b = c", "env = X=$(Y)",
+                                  "env = $(PAIR)", "env = K=%(v)"])
+def test_env_lines_that_set_what_they_name_are_left_alone(line: str) -> None:
+    assert lint("env-name-blank", ini("master = true", "v = 1", line)) == []
+
+
+def test_logto_is_left_alone_without_daemonize() -> None:
+    assert lint("logto-with-daemonize", ini("master = true", "logto = /var/log/a.log")) == []
+    found = only("logto-with-daemonize", ini("daemonize = /var/log/d.log", "logto = /x.log"))
+    assert found.line == 3 and "(line 2) already names the log" in found.message
