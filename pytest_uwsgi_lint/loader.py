@@ -284,9 +284,6 @@ class Loader:
 
     def _load_file(self, path: str, section: str, via: Entry) -> None:
         key = (real_path(path), section)
-        if PROCESS_FILES.match(key[0]):  # reached through the config's folder
-            self._event("config-source-not-read", via, path)
-            return
         chain = (*via.chain, f"{via.path}:{via.line}")
         if any(frame.key == key for frame in self.stack):
             self._event("include-cycle", via, path)
