@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pytest_uwsgi_lint.applied import hit, in_effect
+from pytest_uwsgi_lint.applied import hit
 from pytest_uwsgi_lint.findings import Hit, Severity
 from pytest_uwsgi_lint.model import Config
 from pytest_uwsgi_lint.registry import rule
@@ -62,10 +62,10 @@ def check(config: Config) -> Iterable[Hit]:
     for name, does in WRITES.items():
         if vassal and name.startswith("daemonize"):
             does = WRITES["logto"]
-        for entry in config.all(name):
-            if entry.value.lower() not in SWITCH_WORDS or not in_effect(config, entry):
-                continue
-            fix = ("remove the line to stay in the foreground, or name the log file"
-                   if name.startswith("daemonize") else "name the file")
-            yield hit(entry, f"`{entry.key} = {entry.value}` is no switch: uWSGI {does} to a "
-                      f"file named `{entry.value}` in its working directory", fix=fix)
+        entry = config.last(name)  # each of them is scalar: the last one applies
+        if entry is None or entry.value.lower() not in SWITCH_WORDS:
+            continue
+        fix = ("remove the line to stay in the foreground, or name the log file"
+               if name.startswith("daemonize") else "name the file")
+        yield hit(entry, f"`{entry.key} = {entry.value}` is no switch: uWSGI {does} to a "
+                  f"file named `{entry.value}` in its working directory", fix=fix)
